@@ -19,6 +19,7 @@ import java.util.Set;
  * @param shardIds the raw {@code SHARD_IDS} spec, resolved once the shard count is known
  * @param eventsMaxAge how long the event stream keeps a message (limits retention)
  * @param eventsDuplicateWindow JetStream's de-duplication window for {@code Nats-Msg-Id}
+ * @param gateway the gateway role's tuning knobs (buffers, storm breaker, command queueing)
  */
 public record ProxyConfig(
         BotToken token,
@@ -35,7 +36,8 @@ public record ProxyConfig(
         String eventsStream,
         Duration eventsMaxAge,
         Duration eventsDuplicateWindow,
-        ConfigSource source) {
+        ConfigSource source,
+        GatewaySettings gateway) {
 
     public static final String DEFAULT_API_URL = "https://discord.com/api/v10";
     public static final String DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -88,7 +90,8 @@ public record ProxyConfig(
                 src.string("EVENTS_STREAM", Subjects.DEFAULT_STREAM),
                 maxAge,
                 dedupe,
-                src);
+                src,
+                GatewaySettings.from(src));
     }
 
     private static Set<Role> parseRoles(String spec) {

@@ -1,25 +1,90 @@
 package dev.shardgate.proxy.rest;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.shardgate.protocol.BotToken;
 import dev.shardgate.proxy.config.ProxyConfig;
+import dev.shardgate.proxy.rest.limit.ActorScheduler;
+import dev.shardgate.proxy.rest.limit.Limiter;
+import dev.shardgate.proxy.rest.limit.LimiterMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
-/** The REST role: an HTTP proxy in front of Discord's API that paces requests by Discord's limits. */
+/**
+ * The REST role: an HTTP proxy in front of Discord's API that paces requests by Discord's limits.
+ *
+ * <p>Threads: the HTTP server and the HTTP client run on virtual threads, one per request; the limiter owns one
+ * platform thread ({@code rest-limiter}); the client watch owns {@code rest-client-watch}. {@link #close()}
+ * stops all of them.
+ */
 public final class RestProxy implements AutoCloseable {
-    private RestProxy() {
+    private static final System.Logger LOG = System.getLogger(RestProxy.class.getName());
+    private final HttpServer server;
+    private final ExecutorService requests;
+    private final ActorScheduler scheduler;
+    private final HttpClient client;
+    private final ClientWatch watch;
+    private final Limiter limiter;
+
+    private RestProxy(HttpServer server, ExecutorService requests, ActorScheduler scheduler, HttpClient client,
+                      ClientWatch watch, Limiter limiter) {
+        this.server = server;
+        this.requests = requests;
+        this.scheduler = scheduler;
+        this.client = client;
+        this.watch = watch;
+        this.limiter = limiter;
     }
 
     /** Starts serving on {@code REST_PORT} (0 in the config disables it, but then this is not called). */
     public static RestProxy start(ProxyConfig config, MeterRegistry registry) throws IOException {
-        throw new UnsupportedOperationException("the REST role is not built yet");
+        return start(RestConfig.from(config.source()), config.token(), config.apiUrl(),
+                new InetSocketAddress(config.restPort()), registry);
+    }
+
+    /** Starts serving on the given address (port 0 picks a free one) in front of {@code apiUrl}. */
+    public static RestProxy start(RestConfig config, BotToken token, URI apiUrl, InetSocketAddress bind,
+                                  MeterRegistry registry) throws IOException {
+        ActorScheduler scheduler = new ActorScheduler();
+        Limiter limiter = new Limiter(scheduler, config, new LimiterMetrics(registry));
+        ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+        HttpClient client = HttpClient.newBuilder()
+                .version("https".equals(apiUrl.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(requests)
+                .build();
+        HttpServer server = HttpServer.create(bind, 1024);
+        ClientWatch watch = new ClientWatch(server.getAddress().getPort());
+        server.createContext("/", new RestHandler(config, apiUrl, token, limiter, client, watch,
+                new RestMetrics(registry)));
+        server.setExecutor(requests);
+        server.start();
+        LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0} in front of {1}; {2}",
+                server.getAddress(), apiUrl, config);
+        return new RestProxy(server, requests, scheduler, client, watch, limiter);
     }
 
     /** The bound port. */
     public int port() {
-        return -1;
+        return server.getAddress().getPort();
+    }
+
+    Limiter limiter() {
+        return limiter;
     }
 
     @Override
     public void close() {
+        server.stop(0);
+        watch.close();
+        client.shutdownNow();
+        requests.shutdownNow();
+        scheduler.close();
     }
 }

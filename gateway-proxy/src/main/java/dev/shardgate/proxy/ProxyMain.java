@@ -1,0 +1,65 @@
+package dev.shardgate.proxy;
+
+import dev.shardgate.proxy.admin.AdminServer;
+import dev.shardgate.proxy.config.ConfigException;
+import dev.shardgate.proxy.config.ProxyConfig;
+import dev.shardgate.proxy.config.Role;
+import dev.shardgate.proxy.rest.RestProxy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The gateway proxy process: reads the configuration once, starts the roles of {@code ROLES} with one metrics
+ * registry, and on SIGTERM hands the gateway sessions over (see {@link GatewayProxy#close()}) before exiting.
+ * The main thread only waits for the shutdown hook.
+ */
+public final class ProxyMain {
+    private ProxyMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format",
+                    "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        }
+        System.Logger log = System.getLogger(ProxyMain.class.getName());
+        ProxyConfig config;
+        try {
+            config = ProxyConfig.fromEnvironment();
+        } catch (ConfigException e) {
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        log.log(System.Logger.Level.INFO, "starting with {0}", config);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GatewayProxy gateway = config.runs(Role.GATEWAY) ? GatewayProxy.start(config, registry) : null;
+        AdminServer admin = gateway == null ? AdminServer.start(config.adminPort(), registry, null) : null;
+        RestProxy rest = null;
+        if (config.runs(Role.REST) && config.restPort() != 0) {
+            try {
+                rest = RestProxy.start(config, registry);
+                log.log(System.Logger.Level.INFO, "REST proxy listening on {0}", rest.port());
+            } catch (UnsupportedOperationException e) {
+                log.log(System.Logger.Level.WARNING, "REST role not started: {0}", e.getMessage());
+            }
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        RestProxy restRole = rest;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.log(System.Logger.Level.INFO, "SIGTERM: handing over and stopping");
+            if (restRole != null) {
+                restRole.close();
+            }
+            if (gateway != null) {
+                gateway.close();
+            }
+            if (admin != null) {
+                admin.close();
+            }
+            stopped.countDown();
+        }, "shardgate-shutdown"));
+        stopped.await();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.shardgate.proxy.gateway;
+
+import dev.shardgate.protocol.BotToken;
+import dev.shardgate.proxy.config.Compression;
+import dev.shardgate.proxy.config.GatewaySettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * What every shard of a process shares: settings, the identify queue, the event sink, and the two schedulers.
+ * {@code heartbeats} runs heartbeats only; {@code timers} only hands delayed work (backoffs, queued commands,
+ * timeouts) to shard threads.
+ *
+ * @param gatewayUrl the base URL from {@code /gateway/bot}, without query
+ * @param ticker monotonic nanoseconds, for latency and the send limiter
+ */
+public record ShardContext(
+        BotToken token,
+        int shardCount,
+        int intents,
+        Compression compression,
+        URI gatewayUrl,
+        GatewaySettings settings,
+        IdentifyQueue identifyQueue,
+        EventSink events,
+        ScheduledExecutorService heartbeats,
+        ScheduledExecutorService timers,
+        Clock clock,
+        LongSupplier ticker,
+        RandomGenerator random,
+        MeterRegistry registry) {
+}

@@ -1,0 +1,54 @@
+package dev.shardgate.proxy.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * An answer the proxy makes itself, in Discord's error shape ({@code message}, {@code code}, and for waits
+ * {@code retry_after} and {@code global}), marked {@value RestHeaders#GENERATED} so that nobody mistakes it for
+ * Discord's.
+ *
+ * @param reason short machine name sent in {@value RestHeaders#REASON}
+ * @param retryAfterSeconds negative when the answer is not about waiting
+ */
+public record ProxyReply(int status, String reason, String message, double retryAfterSeconds) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static ProxyReply error(int status, String reason, String message) {
+        return new ProxyReply(status, reason, message, -1);
+    }
+
+    public byte[] body() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("message", message);
+        n.put("code", 0);
+        if (retryAfterSeconds >= 0) {
+            n.put("retry_after", Math.round(retryAfterSeconds * 1000) / 1000.0);
+            n.put("global", false);
+        }
+        n.put("shardgate", reason);
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write a JSON error", e);
+        }
+    }
+
+    public void send(HttpExchange exchange) throws IOException {
+        byte[] body = body();
+        var headers = exchange.getResponseHeaders();
+        headers.set("Content-Type", "application/json");
+        headers.set(RestHeaders.GENERATED, "true");
+        headers.set(RestHeaders.REASON, reason);
+        if (retryAfterSeconds >= 0) {
+            headers.set("Retry-After", Long.toString((long) Math.ceil(retryAfterSeconds)));
+        }
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+}

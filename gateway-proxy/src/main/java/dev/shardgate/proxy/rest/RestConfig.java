@@ -1,0 +1,105 @@
+package dev.shardgate.proxy.rest;
+
+import dev.shardgate.proxy.config.ConfigException;
+import dev.shardgate.proxy.config.ConfigSource;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The REST role's own settings, read once from the process's {@link ConfigSource} and validated.
+ *
+ * @param globalLimit requests per second per token ({@code REST_GLOBAL_LIMIT}), Discord's global limit
+ * @param maxWait the longest a request may wait in the proxy ({@code REST_MAX_WAIT}); a client can ask for
+ *     less with the {@value RestHeaders#MAX_WAIT} header
+ * @param secret {@code REST_PROXY_SECRET}: when present, every client must send it in {@value RestHeaders#SECRET}
+ * @param invalidRequestLimit {@code REST_INVALID_REQUEST_LIMIT}: 401/403/non-shared-429 answers in 10 minutes at
+ *     which the breaker stops forwarding (Discord bans the IP at 10,000)
+ * @param resetMargin {@code REST_RESET_MARGIN}: added to every reset and to the global window, for network
+ *     and clock slack
+ * @param upstreamTimeout {@code REST_UPSTREAM_TIMEOUT}: the longest one exchange with Discord may take
+ * @param retries {@code REST_RETRIES}: extra attempts for an idempotent request after a 5xx or network error
+ * @param maxBodyBytes {@code REST_MAX_BODY}: the largest request body accepted (Discord's 25 MiB per request)
+ * @param tokenProbeInterval {@code REST_TOKEN_PROBE_INTERVAL}: after a 401 locks a token, how often one request
+ *     is let through as a probe
+ * @param shareLimits {@code REST_SHARE_LIMITS}: replicas share one view of the limits through NATS
+ * @param shareTimeout {@code REST_SHARE_TIMEOUT}: how long a replica waits for the shared limiter before it
+ *     falls back to its conservative local share
+ * @param expectedReplicas {@code REST_REPLICAS}: how many replicas split the limits when NATS is unreachable
+ */
+public record RestConfig(
+        int globalLimit,
+        Duration maxWait,
+        Optional<String> secret,
+        int invalidRequestLimit,
+        Duration resetMargin,
+        Duration upstreamTimeout,
+        int retries,
+        long maxBodyBytes,
+        Duration tokenProbeInterval,
+        boolean shareLimits,
+        Duration shareTimeout,
+        int expectedReplicas) {
+
+    /** Discord's cap on one request's body: 25 MiB. */
+    public static final long DISCORD_MAX_BODY = 25L * 1024 * 1024;
+
+    public RestConfig {
+        require(globalLimit >= 1, "REST_GLOBAL_LIMIT must be at least 1, got " + globalLimit);
+        require(positive(maxWait), "REST_MAX_WAIT must be positive, got " + maxWait);
+        require(secret.map(s -> s.length() >= 16).orElse(true),
+                "REST_PROXY_SECRET must be at least 16 characters long");
+        require(invalidRequestLimit >= 1 && invalidRequestLimit < 10_000,
+                "REST_INVALID_REQUEST_LIMIT must be between 1 and 9999 (Discord bans at 10,000), got "
+                        + invalidRequestLimit);
+        require(!resetMargin.isNegative() && resetMargin.compareTo(Duration.ofSeconds(1)) <= 0,
+                "REST_RESET_MARGIN must be between 0 and 1s, got " + resetMargin);
+        require(positive(upstreamTimeout), "REST_UPSTREAM_TIMEOUT must be positive, got " + upstreamTimeout);
+        require(retries >= 0 && retries <= 10, "REST_RETRIES must be between 0 and 10, got " + retries);
+        require(maxBodyBytes >= 1 && maxBodyBytes <= DISCORD_MAX_BODY,
+                "REST_MAX_BODY must be between 1 byte and 25 MiB, got " + maxBodyBytes);
+        require(positive(tokenProbeInterval), "REST_TOKEN_PROBE_INTERVAL must be positive");
+        require(positive(shareTimeout), "REST_SHARE_TIMEOUT must be positive");
+        require(expectedReplicas >= 1, "REST_REPLICAS must be at least 1, got " + expectedReplicas);
+    }
+
+    public static RestConfig from(ConfigSource src) {
+        return new RestConfig(
+                src.integer("REST_GLOBAL_LIMIT", 50, 1, 100_000),
+                src.duration("REST_MAX_WAIT", Duration.ofSeconds(10)),
+                src.get("REST_PROXY_SECRET"),
+                src.integer("REST_INVALID_REQUEST_LIMIT", 5_000, 1, 9_999),
+                src.duration("REST_RESET_MARGIN", Duration.ofMillis(25)),
+                src.duration("REST_UPSTREAM_TIMEOUT", Duration.ofSeconds(15)),
+                src.integer("REST_RETRIES", 2, 0, 10),
+                src.integer("REST_MAX_BODY", (int) DISCORD_MAX_BODY, 1, (int) DISCORD_MAX_BODY),
+                src.duration("REST_TOKEN_PROBE_INTERVAL", Duration.ofSeconds(30)),
+                src.bool("REST_SHARE_LIMITS", false),
+                src.duration("REST_SHARE_TIMEOUT", Duration.ofMillis(500)),
+                src.integer("REST_REPLICAS", 2, 1, 1_000));
+    }
+
+    /** Settings with every default, for tests and the benchmark. */
+    public static RestConfig defaults() {
+        return from(ConfigSource.of(java.util.Map.of()));
+    }
+
+    private static boolean positive(Duration d) {
+        return d != null && !d.isNegative() && !d.isZero();
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ConfigException(message);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RestConfig[globalLimit=" + globalLimit + ", maxWait=" + maxWait + ", secret="
+                + (secret.isPresent() ? "set" : "none") + ", invalidRequestLimit=" + invalidRequestLimit
+                + ", resetMargin=" + resetMargin + ", upstreamTimeout=" + upstreamTimeout + ", retries=" + retries
+                + ", maxBodyBytes=" + maxBodyBytes + ", tokenProbeInterval=" + tokenProbeInterval
+                + ", shareLimits=" + shareLimits + ", shareTimeout=" + shareTimeout
+                + ", expectedReplicas=" + expectedReplicas + "]";
+    }
+}

@@ -1,0 +1,476 @@
+package dev.shardgate.proxy.rest.limit;
+
+import dev.shardgate.proxy.rest.RestConfig;
+import dev.shardgate.proxy.rest.route.BucketKey;
+import dev.shardgate.proxy.rest.route.TokenId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The REST limiter: acquire → {@link Permit} → complete(answer). A request waits first for its bucket (in arrival
+ * order, as many in flight as the bucket has slots), then for its token's global limit (charged only when it is
+ * sent; interaction routes skip it), and is turned away at once when it cannot be sent before its deadline.
+ * Answers teach it the route → bucket mapping, the buckets' limits and Discord's 429s, count invalid answers for
+ * the breaker, and lock a token on 401 or a Cloudflare ban.
+ *
+ * <p>Threads: all state is owned by the {@link Scheduler}'s single thread. The public methods only post tasks
+ * to it, so they can be called from any thread; timers (bucket resets, the global window, deadlines) are
+ * scheduled on it rather than polled.
+ */
+public final class Limiter {
+    enum End { ANSWERED, UNSENT, LOST }
+
+    private static final System.Logger LOG = System.getLogger(Limiter.class.getName());
+    private static final long SECOND = 1_000_000_000L;
+    private static final long SWEEP_INTERVAL = 60 * SECOND;
+
+    private final Scheduler scheduler;
+    private final LimiterMetrics metrics;
+    private final int globalLimit;
+    private final long margin;
+    private final long probeInterval;
+    private final InvalidRequestBreaker breaker;
+    private final Map<TokenId, TokenLimits> tokens = new HashMap<>();
+    private double globalShare = 1.0;
+
+    public Limiter(Scheduler scheduler, RestConfig config, LimiterMetrics metrics) {
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+        this.globalLimit = config.globalLimit();
+        this.margin = config.resetMargin().toNanos();
+        this.probeInterval = config.tokenProbeInterval().toNanos();
+        this.breaker = new InvalidRequestBreaker(config.invalidRequestLimit());
+        scheduler.schedule(this::sweep, SWEEP_INTERVAL);
+    }
+
+    /** The limiter's clock, for deadlines. */
+    public long nanoTime() {
+        return scheduler.nanoTime();
+    }
+
+    /**
+     * Queues a request. The future completes with a permit when it may be sent, or fails with a
+     * {@link Rejection}; {@link CompletableFuture#cancel} on it (the client left) takes it out of the queue.
+     */
+    public CompletableFuture<Permit> acquire(Ticket ticket) {
+        CompletableFuture<Permit> result = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            Waiter w = new Waiter(ticket, token(ticket.token()), scheduler.nanoTime());
+            w.future.whenComplete((permit, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else if (!result.complete(permit)) {
+                    permit.unsent();
+                }
+            });
+            result.whenComplete((permit, error) -> {
+                if (error instanceof CancellationException) {
+                    scheduler.execute(() -> leave(w));
+                }
+            });
+            if (!result.isCancelled()) {
+                admit(w);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * The share of every token's global limit this process may use (replicas split it when they cannot
+     * coordinate). Takes effect for new sends at once.
+     */
+    public void setGlobalShare(double share) {
+        scheduler.execute(() -> {
+            globalShare = Math.max(0.0, Math.min(1.0, share));
+            tokens.values().forEach(t -> {
+                t.global.resize(shareOf(globalLimit));
+                drainGlobal(t);
+            });
+        });
+    }
+
+    private int shareOf(int limit) {
+        return Math.max(1, (int) Math.floor(limit * globalShare));
+    }
+
+    private TokenLimits token(TokenId id) {
+        return tokens.computeIfAbsent(id,
+                i -> new TokenLimits(i, new GlobalLimit(shareOf(globalLimit), SECOND + margin)));
+    }
+
+    private void admit(Waiter w) {
+        long now = scheduler.nanoTime();
+        TokenLimits t = w.token;
+        if (breaker.state(now) == InvalidRequestBreaker.State.OPEN) {
+            reject(w, Rejection.Reason.BREAKER_OPEN, breaker.closesAt(now) - now);
+            return;
+        }
+        if (t.state() == TokenState.BANNED && now >= t.bannedUntil) {
+            t.transition(TokenState.ACTIVE, "the Cloudflare ban's Retry-After has passed", metrics);
+        }
+        switch (t.state()) {
+            case BANNED -> {
+                reject(w, Rejection.Reason.TOKEN_BANNED, t.bannedUntil - now);
+                return;
+            }
+            case LOCKED -> {
+                if (t.probing || now < t.probeAt) {
+                    reject(w, Rejection.Reason.TOKEN_LOCKED, Math.max(0, t.probeAt - now));
+                    return;
+                }
+                t.probing = true;
+                w.probe = true;
+            }
+            case ACTIVE -> { }
+        }
+        long start = Math.max(now, w.ticket.notBefore());
+        String sublimit = t.sublimitKey(w.ticket.route());
+        if (sublimit != null) {
+            start = Math.max(start, t.sublimitsUntil.getOrDefault(sublimit, Long.MIN_VALUE));
+        }
+        if (start > w.ticket.deadline()) {
+            reject(w, Rejection.Reason.MAX_WAIT, start - now);
+            return;
+        }
+        w.deadlineTimer = scheduler.schedule(() -> expire(w), w.ticket.deadline() - now);
+        if (start > now) {
+            w.stage = Waiter.Stage.DELAYED;
+            w.delayTimer = scheduler.schedule(() -> enterBucket(w), start - now);
+        } else {
+            enterBucket(w);
+        }
+    }
+
+    private void enterBucket(Waiter w) {
+        w.delayTimer = null;
+        long now = scheduler.nanoTime();
+        Bucket b = w.token.bucketFor(w.ticket.route());
+        if (b == null) {
+            enterGlobal(w);
+            return;
+        }
+        int position = w.ticket.retry() ? 0 : b.queue.size();
+        long earliest = b.earliestSend(position, now);
+        if (earliest != Long.MAX_VALUE && earliest > w.ticket.deadline()) {
+            reject(w, Rejection.Reason.MAX_WAIT, earliest - now);
+            return;
+        }
+        w.bucket = b;
+        w.stage = Waiter.Stage.BUCKET;
+        w.depth = metrics.queueDepth(b);
+        w.depth.incrementAndGet();
+        if (w.ticket.retry()) {
+            b.queue.addFirst(w);
+        } else {
+            b.queue.addLast(w);
+        }
+        drain(b);
+    }
+
+    /** Lets out of the bucket, in order, as many queued requests as it has free slots. */
+    private void drain(Bucket b) {
+        long now = scheduler.nanoTime();
+        while (!b.queue.isEmpty() && b.canSend(now)) {
+            Waiter w = b.queue.pollFirst();
+            w.depth.decrementAndGet();
+            b.reserve();
+            w.holdsSlot = true;
+            enterGlobal(w);
+        }
+        if (!b.queue.isEmpty()) {
+            b.wakeAt(b.nextChange(now), scheduler, () -> drain(b));
+        }
+    }
+
+    private void enterGlobal(Waiter w) {
+        if (w.ticket.route().globalExempt()) {
+            grant(w);
+            return;
+        }
+        w.stage = Waiter.Stage.GLOBAL;
+        w.token.globalQueue.addLast(w);
+        drainGlobal(w.token);
+    }
+
+    private void drainGlobal(TokenLimits t) {
+        long now = scheduler.nanoTime();
+        while (!t.globalQueue.isEmpty()) {
+            long at = Math.max(t.global.nextFree(now), t.globalPausedUntil);
+            if (at > now) {
+                t.wakeGlobalAt(at, scheduler, () -> drainGlobal(t));
+                return;
+            }
+            Waiter w = t.globalQueue.pollFirst();
+            t.global.take();
+            w.holdsGlobal = true;
+            grant(w);
+        }
+    }
+
+    private void grant(Waiter w) {
+        if (w.token.state() == TokenState.BANNED) {
+            if (w.holdsSlot) {
+                w.holdsSlot = false;
+                w.bucket.unsent();
+            }
+            if (w.holdsGlobal) {
+                w.holdsGlobal = false;
+                w.token.global.unsent();
+            }
+            reject(w, Rejection.Reason.TOKEN_BANNED, w.token.bannedUntil - scheduler.nanoTime());
+            return;
+        }
+        w.cancelTimers();
+        w.stage = Waiter.Stage.GRANTED;
+        long waited = scheduler.nanoTime() - w.arrived;
+        metrics.waited(w.ticket.route().globalExempt(), waited);
+        w.future.complete(new Permit(this, w, waited));
+    }
+
+    private void reject(Waiter w, Rejection.Reason reason, long retryAfterNanos) {
+        w.cancelTimers();
+        w.stage = Waiter.Stage.DONE;
+        if (w.probe) {
+            w.token.probing = false;
+        }
+        metrics.rejected(reason);
+        w.future.completeExceptionally(new Rejection(reason, Math.max(0, retryAfterNanos) / 1e9));
+    }
+
+    /** The deadline passed before the request could be sent. */
+    private void expire(Waiter w) {
+        w.deadlineTimer = null;
+        if (withdraw(w)) {
+            reject(w, Rejection.Reason.MAX_WAIT, 0);
+        }
+    }
+
+    /** The client went away while its request waited. */
+    private void leave(Waiter w) {
+        if (withdraw(w)) {
+            w.cancelTimers();
+            w.stage = Waiter.Stage.DONE;
+            if (w.probe) {
+                w.token.probing = false;
+            }
+            w.future.cancel(false);
+        }
+    }
+
+    /** Takes a waiting request out of whichever queue holds it, giving back a reserved slot. */
+    private boolean withdraw(Waiter w) {
+        switch (w.stage) {
+            case DELAYED -> { }
+            case BUCKET -> {
+                w.bucket.queue.remove(w);
+                w.depth.decrementAndGet();
+            }
+            case GLOBAL -> {
+                w.token.globalQueue.remove(w);
+                if (w.holdsSlot) {
+                    w.holdsSlot = false;
+                    w.bucket.unsent();
+                    drain(w.bucket);
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void onEnd(Permit permit, Answer answer, End end) {
+        scheduler.execute(() -> end(permit.waiter, answer, end));
+    }
+
+    private void end(Waiter w, Answer a, End end) {
+        long now = scheduler.nanoTime();
+        w.stage = Waiter.Stage.DONE;
+        TokenLimits t = w.token;
+        if (w.probe) {
+            t.probing = false;
+            if (end == End.ANSWERED && a.status() != 401) {
+                t.transition(TokenState.ACTIVE, "a probe was answered " + a.status(), metrics);
+            } else {
+                t.probeAt = now + probeInterval;
+            }
+        }
+        if (w.holdsGlobal) {
+            if (end == End.UNSENT) {
+                t.global.unsent();
+            } else {
+                t.global.answered(now);
+            }
+            drainGlobal(t);
+        }
+        Bucket b = w.holdsSlot ? w.bucket : null;
+        if (end != End.ANSWERED) {
+            if (b != null) {
+                if (end == End.UNSENT) {
+                    b.unsent();
+                } else {
+                    b.lost(now, margin);
+                }
+                drain(b);
+            }
+            return;
+        }
+        if (a.status() == 401 || a.status() == 403 || a.scope().countsAsInvalid()) {
+            breaker.record(now);
+        }
+        metrics.invalidRequests(breaker.count(now), breaker.state(now) == InvalidRequestBreaker.State.OPEN);
+        if (a.status() == 401 && t.state() == TokenState.ACTIVE) {
+            t.probeAt = now + probeInterval;
+            t.transition(TokenState.LOCKED, "Discord answered 401 on " + w.ticket.route().template(), metrics);
+        }
+        if (a.scope() != RateLimitScope.NONE) {
+            metrics.rateLimited(a.scope());
+        }
+        long retryAt = now + Math.round(a.retryAfterSeconds() * SECOND) + margin;
+        switch (a.scope()) {
+            case GLOBAL -> {
+                t.globalPausedUntil = Math.max(t.globalPausedUntil, retryAt);
+                LOG.log(System.Logger.Level.WARNING, "{0}: global 429, pausing the token for {1} s", t.id,
+                        a.retryAfterSeconds());
+                if (b != null) {
+                    b.unsent();
+                    drain(b);
+                }
+                drainGlobal(t);
+                return;
+            }
+            case CLOUDFLARE -> {
+                t.bannedUntil = Math.max(t.bannedUntil, now + Math.round(a.retryAfterSeconds() * SECOND));
+                t.transition(TokenState.BANNED, "a 429 without Discord's JSON body: a Cloudflare ban for "
+                        + a.retryAfterSeconds() + " s; every request of this token is stopped", metrics);
+                if (b != null) {
+                    b.unsent();
+                }
+                failAll(t);
+                return;
+            }
+            default -> { }
+        }
+        if (b == null) {
+            return;
+        }
+        b = learn(t, w, b, a);
+        if (b == null) {
+            return;
+        }
+        switch (a.scope()) {
+            case USER -> {
+                LOG.log(System.Logger.Level.WARNING, "{0}: 429 for bucket {1}: the model was wrong or another "
+                        + "process sends with this token without sharing its limits", t.id, b.key);
+                b.block(retryAt, true);
+            }
+            case SHARED -> b.block(retryAt, false);
+            case SUBLIMIT -> {
+                String key = t.sublimitKey(w.ticket.route());
+                if (key != null) {
+                    t.sublimitsUntil.merge(key, retryAt, Math::max);
+                }
+            }
+            default -> { }
+        }
+        drain(b);
+    }
+
+    /**
+     * Applies an answer to the bucket the request held a slot of: learns the route's bucket hash and moves the
+     * request's bucket (and every other bucket of that route) to its real key. Returns the bucket the answer
+     * belongs to, or null if the route turned out to have no per-route limit.
+     */
+    private Bucket learn(TokenLimits t, Waiter w, Bucket held, Answer a) {
+        long now = scheduler.nanoTime();
+        String template = w.ticket.route().template();
+        if (!a.hasBucketHeaders() || a.bucket().isEmpty()) {
+            if (a.status() / 100 == 2 && !a.hasBucketHeaders() && held.limit() == Bucket.UNKNOWN
+                    && held.key.isProvisional()) {
+                t.hashes.put(template, TokenLimits.NO_LIMIT);
+                held.unsent();
+                t.buckets.remove(held.key);
+                List<Waiter> waiting = new ArrayList<>(held.queue);
+                held.queue.clear();
+                for (Waiter q : waiting) {
+                    q.depth.decrementAndGet();
+                    q.bucket = null;
+                    enterGlobal(q);
+                }
+                return null;
+            }
+            if (a.hasBucketHeaders()) {
+                held.answered(now, a, margin);
+            } else {
+                held.lost(now, margin);
+            }
+            return held;
+        }
+        String hash = a.bucket().get();
+        if (!hash.equals(t.hashes.get(template))) {
+            t.hashes.put(template, hash);
+            for (Bucket p : List.copyOf(t.buckets.values())) {
+                if (p.key.isProvisional() && p.key.bucket().equals(template)) {
+                    adopt(t, p, BucketKey.ofHash(t.id, hash, p.key.major()));
+                }
+            }
+        }
+        BucketKey real = BucketKey.ofHash(t.id, hash, held.key.major());
+        if (held.key.equals(real)) {
+            held.answered(now, a, margin);
+            return held;
+        }
+        // The slot was held in a provisional bucket that merged into an existing one: the real bucket did not
+        // reserve it, so it only takes Discord's count; the provisional slot is given back.
+        held.unsent();
+        Bucket target = t.buckets.computeIfAbsent(real, Bucket::new);
+        target.reserve();
+        target.answered(now, a, margin);
+        return target;
+    }
+
+    /** Moves a provisional bucket to its real key, merging its queue into the real bucket if one exists. */
+    private void adopt(TokenLimits t, Bucket provisional, BucketKey real) {
+        t.buckets.remove(provisional.key);
+        Bucket existing = t.buckets.get(real);
+        if (existing == null) {
+            provisional.key = real;
+            t.buckets.put(real, provisional);
+            return;
+        }
+        for (Waiter q : provisional.queue) {
+            q.bucket = existing;
+            existing.queue.addLast(q);
+        }
+        provisional.queue.clear();
+        drain(existing);
+    }
+
+    /** A ban stops everything of the token: every waiting request is answered now. */
+    private void failAll(TokenLimits t) {
+        long now = scheduler.nanoTime();
+        List<Waiter> all = new ArrayList<>(t.globalQueue);
+        t.buckets.values().forEach(b -> all.addAll(b.queue));
+        for (Waiter q : all) {
+            if (withdraw(q)) {
+                reject(q, Rejection.Reason.TOKEN_BANNED, t.bannedUntil - now);
+            }
+        }
+    }
+
+    /** Forgets buckets that are idle and fully refilled; they start again at one request in flight. */
+    private void sweep() {
+        long now = scheduler.nanoTime();
+        for (TokenLimits t : tokens.values()) {
+            t.buckets.values().removeIf(b -> b.isIdle(now));
+            t.sublimitsUntil.values().removeIf(until -> until <= now);
+        }
+        metrics.invalidRequests(breaker.count(now), breaker.state(now) == InvalidRequestBreaker.State.OPEN);
+        scheduler.schedule(this::sweep, SWEEP_INTERVAL);
+    }
+}

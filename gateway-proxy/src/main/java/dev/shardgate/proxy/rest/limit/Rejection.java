@@ -1,0 +1,57 @@
+package dev.shardgate.proxy.rest.limit;
+
+/** Why the limiter answered a request itself instead of letting it go to Discord. */
+public final class Rejection extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /** The reasons, each with the HTTP status the proxy answers with. */
+    public enum Reason {
+        /** The request could not be sent within its allowed wait. */
+        MAX_WAIT(429, "the request could not be sent within its allowed wait"),
+        /** Too many invalid answers in 10 minutes: forwarding stopped so Cloudflare does not ban the IP. */
+        BREAKER_OPEN(503, "the invalid-request breaker is open: too many 401/403/429 answers in 10 minutes"),
+        /** Discord answered 401 for this token; it stays locked until a probe succeeds. */
+        TOKEN_LOCKED(401, "401: Unauthorized (the token was rejected by Discord and is locked)"),
+        /** Cloudflare refused this IP; all traffic of the token is paused. */
+        TOKEN_BANNED(503, "Cloudflare refused requests from this IP; traffic is paused");
+
+        private final int status;
+        private final String message;
+
+        Reason(int status, String message) {
+            this.status = status;
+            this.message = message;
+        }
+
+        public int status() {
+            return status;
+        }
+
+        public String message() {
+            return message;
+        }
+
+        /** The {@code X-Shardgate-Reason} value. */
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final Reason reason;
+    private final double retryAfterSeconds;
+
+    public Rejection(Reason reason, double retryAfterSeconds) {
+        super(reason.message, null, false, false);
+        this.reason = reason;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+
+    /** How long the client should wait before trying again, in seconds. */
+    public double retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+}

@@ -1,0 +1,181 @@
+package dev.shardgate.proxy;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.protocol.EventHeaders;
+import dev.shardgate.proxy.gateway.ShardState;
+import dev.shardgate.proxy.gateway.ShardStatus;
+import dev.shardgate.simulator.Simulator;
+import dev.shardgate.simulator.gateway.DispatchRecord;
+import dev.shardgate.simulator.gateway.Endpoint;
+import dev.shardgate.simulator.gateway.ResumeRecord;
+import io.nats.client.api.MessageInfo;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * One proxy with two shards against the simulator and a real nats-server: publishing, zombie, op 7, drops,
+ * garbage, corrupt zlib, op 9, close codes and admin HTTP. Each test checks that the stream holds exactly the
+ * simulator's ledger afterwards: nothing lost, nothing duplicated.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayProxyTest {
+    private ProxyHarness h;
+    private GatewayProxy proxy;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    void start() throws Exception {
+        h = new ProxyHarness(Simulator.builder().shards(2).maxConcurrency(2).heartbeatInterval(Duration.ofMillis(1000))
+                .zlibSplitAbove(512));
+        proxy = h.start();
+        ProxyHarness.awaitReady(proxy);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        h.close();
+    }
+
+    private ShardStatus status(int shard) {
+        return proxy.shards().get(shard);
+    }
+
+    private void awaitLive(int shard) {
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(shard).state().isLive());
+    }
+
+    /** The stream holds every dispatch of the simulator's ledger exactly once, byte for byte. */
+    private void awaitStreamMatchesLedger() {
+        await().atMost(ProxyHarness.PATIENCE).untilAsserted(() -> {
+            List<DispatchRecord> ledger = h.sim.gateway().ledger();
+            List<MessageInfo> stored = h.stored();
+            Map<String, MessageInfo> byId = stored.stream().collect(Collectors.toMap(
+                    m -> m.getHeaders().getFirst(EventHeaders.MSG_ID), m -> m));
+            assertEquals(stored.size(), byId.size(), "duplicate message ids in the stream");
+            for (DispatchRecord r : ledger) {
+                MessageInfo m = byId.get(EventHeaders.messageId(r.shardId(), r.sessionId(), r.seq()));
+                assertTrue(m != null, "missing " + r.shardId() + ":" + r.seq() + " " + r.type());
+                assertTrue(Arrays.equals(r.d(), m.getData()), "body differs for " + r.type());
+                assertEquals("discord.events." + r.shardId() + "." + r.type(), m.getSubject());
+                assertEquals(Long.toString(r.seq()), m.getHeaders().getFirst(EventHeaders.SEQ));
+                assertEquals(r.type(), m.getHeaders().getFirst(EventHeaders.EVENT));
+                assertEquals(Integer.toString(r.shardId()), m.getHeaders().getFirst(EventHeaders.SHARD));
+            }
+            assertEquals(ledger.size(), stored.size());
+        });
+    }
+
+    @Test
+    void publishesEveryDispatchWithTheContractsHeaders() {
+        h.sim.gateway().burst(0, 50);
+        h.sim.gateway().burst(1, 50);
+        awaitStreamMatchesLedger();
+    }
+
+    @Test
+    void aZombieConnectionResumesAtTheResumeUrlWithoutLosingOrDuplicatingEvents() {
+        int resumesBefore = h.sim.gateway().resumes().size();
+        h.sim.gateway().burst(0, 20);
+        h.sim.gateway().zombie(0);
+        h.sim.gateway().burst(0, 20);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> h.sim.gateway().resumes().size() > resumesBefore);
+        awaitLive(0);
+        ResumeRecord resume = h.sim.gateway().resumes().get(h.sim.gateway().resumes().size() - 1);
+        assertEquals(Endpoint.RESUME, resume.endpoint());
+        assertEquals(ResumeRecord.Outcome.RESUMED, resume.outcome());
+        assertEquals(ShardState.RESUMED, status(0).state());
+        h.sim.gateway().heal(0);
+        awaitStreamMatchesLedger();
+    }
+
+    @Test
+    void reconnectRequestsAndDroppedSocketsResume() {
+        long identifies = status(1).identifies();
+        h.sim.gateway().reconnect(1);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(1).resumes() >= 1 && status(1).state().isLive());
+        long resumes = status(1).resumes();
+        h.sim.gateway().dropConnection(1);
+        h.sim.gateway().burst(1, 10);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(1).resumes() > resumes && status(1).state().isLive());
+        assertEquals(identifies, status(1).identifies());
+        awaitStreamMatchesLedger();
+    }
+
+    @Test
+    void garbageAndCorruptZlibNeverKillTheProcessAndLoseNothing() {
+        h.sim.gateway().burst(0, 10);
+        h.sim.gateway().sendGarbage(0);
+        h.sim.gateway().burst(0, 10);
+        h.sim.gateway().corruptZlib(0);
+        h.sim.gateway().burst(0, 10);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(0).state().isLive());
+        awaitStreamMatchesLedger();
+        assertTrue(proxy.registry().scrape().contains("shardgate_reconnects_total{reason=\"corrupt_stream\""),
+                "corrupt zlib must be counted as a reconnect");
+    }
+
+    @Test
+    void invalidSessionFalseIdentifiesAfterAPauseAndTrueResumes() {
+        long identifies = status(1).identifies();
+        h.sim.gateway().invalidSession(1, false);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(1).identifies() == identifies + 1
+                && status(1).state() == ShardState.READY);
+        long resumes = status(1).resumes();
+        h.sim.gateway().invalidSession(1, true);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(1).resumes() == resumes + 1
+                && status(1).state() == ShardState.RESUMED);
+        awaitStreamMatchesLedger();
+    }
+
+    @Test
+    void sessionEndingCloseCodesIdentifyAndOthersResume() {
+        long identifies = status(0).identifies();
+        long resumes = status(0).resumes();
+        h.sim.gateway().close(0, 4000);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(0).resumes() == resumes + 1 && status(0).state().isLive());
+        h.sim.gateway().close(0, 4009);
+        await().atMost(ProxyHarness.PATIENCE).until(() -> status(0).identifies() == identifies + 1
+                && status(0).state() == ShardState.READY);
+        awaitStreamMatchesLedger();
+    }
+
+    @Test
+    void adminHttpAnswersHealthReadinessShardsAndMetrics() throws Exception {
+        awaitLive(0);
+        awaitLive(1);
+        assertEquals(200, get("/healthz").statusCode());
+        assertEquals(200, get("/readyz").statusCode());
+        String shards = get("/shards").body();
+        assertTrue(shards.startsWith("[{\"id\":0,\"state\":"), shards);
+        assertTrue(shards.contains("\"latency_ms\"") && shards.contains("\"identifies\"")
+                && shards.contains("\"resumes\"") && shards.contains("\"seq\""), shards);
+        String metrics = get("/metrics").body();
+        for (String name : Set.of("shardgate_shard_state", "shardgate_heartbeat_latency_seconds", "shardgate_events_total",
+                "shardgate_identifies_total", "shardgate_resumes_total", "shardgate_publish_latency_seconds",
+                "shardgate_identify_budget_remaining")) {
+            assertTrue(metrics.contains(name), "metrics lack " + name);
+        }
+        assertEquals(404, get("/nope").statusCode());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.adminPort() + path)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,125 @@
+package dev.shardgate.proxy.command;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardgate.proxy.GatewayProxy;
+import dev.shardgate.proxy.ProxyHarnessAccess;
+import dev.shardgate.simulator.Simulator;
+import io.nats.client.Message;
+import io.nats.client.Subscription;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The command path of CONTRACT.md against the simulator: validation, routing, pacing, chunks and info. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CommandPathTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private ProxyHarnessAccess h;
+    private GatewayProxy proxy;
+
+    @BeforeAll
+    void start() throws Exception {
+        h = ProxyHarnessAccess.start(Simulator.builder().shards(3).maxConcurrency(3)
+                .heartbeatInterval(Duration.ofMillis(2000)), "SHARD_IDS", "0-1");
+        proxy = h.proxy();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        h.close();
+    }
+
+    private JsonNode request(String subject, String body) throws Exception {
+        Message reply = h.client().request(subject, body.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(20));
+        return JSON.readTree(reply.getData());
+    }
+
+    @Test
+    void requestGuildMembersReachesTheRightShardAndChunksComeBackOnTheNonce() throws Exception {
+        long guild = h.sim().gateway().guildIds(1)[0];
+        Subscription chunks = h.client().subscribe("discord.chunks.req-42");
+        h.client().flush(Duration.ofSeconds(5));
+        JsonNode reply = request("discord.gateway.send.1", "{\"op\":8,\"d\":{\"guild_id\":\"" + guild
+                + "\",\"query\":\"\",\"limit\":0,\"nonce\":\"req-42\"}}");
+        assertTrue(reply.get("ok").asBoolean(), reply.toString());
+        await().atMost(Duration.ofSeconds(30)).until(() -> h.sim().gateway().commands(1).stream()
+                .anyMatch(c -> c.op() == 8 && c.json().contains("req-42")));
+        assertTrue(h.sim().gateway().commands(0).stream().noneMatch(c -> c.op() == 8));
+        Message chunk = chunks.nextMessage(Duration.ofSeconds(30));
+        assertTrue(chunk != null, "no chunk on discord.chunks.req-42");
+        assertEquals("GUILD_MEMBERS_CHUNK", chunk.getHeaders().getFirst("Discord-Event"));
+        assertEquals("req-42", JSON.readTree(chunk.getData()).get("nonce").asText());
+    }
+
+    @Test
+    void badCommandsAreRefusedWithAClearErrorAndNeverReachDiscord() throws Exception {
+        int before = h.sim().gateway().commands(0).size();
+        List<String> bad = List.of("{not json", "[1,2]", "{\"op\":2,\"d\":{\"token\":\"x\"}}", "{\"op\":6,\"d\":{}}",
+                "{\"op\":3}", "{\"op\":3,\"d\":{\"status\":\"" + "x".repeat(5000) + "\"}}",
+                "{\"op\":8,\"d\":{\"guild_id\":\"1\",\"nonce\":\"" + "n".repeat(40) + "\"}}");
+        for (String body : bad) {
+            JsonNode reply = request("discord.gateway.send.0", body);
+            assertFalse(reply.get("ok").asBoolean(), body);
+            assertFalse(reply.get("error").asText().isBlank());
+        }
+        assertTrue(request("discord.gateway.send.0", "{\"op\":2,\"d\":{}}").get("error").asText().contains("op 2"));
+        assertTrue(request("discord.gateway.send.0", "x".repeat(5000)).get("error").asText().contains("4096"));
+        assertEquals(before, h.sim().gateway().commands(0).size());
+        assertEquals(1, h.sim().gateway().liveSessions(0).size());
+    }
+
+    @Test
+    void aShardThatNobodyOwnsHasNoResponders() {
+        // jnats cancels the request at once when the server reports no responders (a 503 status).
+        CompletableFuture<Message> f = h.client().request("discord.gateway.send.2",
+                "{\"op\":3,\"d\":{}}".getBytes(StandardCharsets.UTF_8));
+        assertThrows(CancellationException.class, () -> f.get(20, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void gatewayInfoListsTheOwnedShards() throws Exception {
+        JsonNode info = request("discord.gateway.info", "");
+        assertEquals(3, info.get("shard_count").asInt());
+        assertEquals(2, info.get("shards").size());
+        assertEquals(1, info.get("shards").get(1).get("id").asInt());
+    }
+
+    @Test
+    void aBurstOf500PresenceUpdatesNeverGetsTheConnectionClosedWith4008() throws Exception {
+        List<CompletableFuture<Message>> replies = new ArrayList<>();
+        String presence = "{\"op\":3,\"d\":{\"since\":null,\"activities\":[],\"status\":\"online\",\"afk\":false}}";
+        for (int i = 0; i < 500; i++) {
+            replies.add(h.client().request("discord.gateway.send.1", presence.getBytes(StandardCharsets.UTF_8)));
+        }
+        int ok = 0;
+        int refused = 0;
+        for (CompletableFuture<Message> f : replies) {
+            JsonNode reply = JSON.readTree(f.get().getData());
+            if (reply.get("ok").asBoolean()) {
+                ok++;
+            } else {
+                assertTrue(reply.get("error").asText().contains("send budget exhausted"), reply.toString());
+                refused++;
+            }
+        }
+        assertEquals(500, ok + refused);
+        assertTrue(ok > 0 && refused > 0, ok + " sent, " + refused + " refused");
+        assertEquals(0, h.sim().gateway().closesSent(4008));
+        assertTrue(proxy.shards().get(1).state().isLive());
+    }
+}

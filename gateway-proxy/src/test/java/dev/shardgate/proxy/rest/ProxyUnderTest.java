@@ -1,0 +1,69 @@
+package dev.shardgate.proxy.rest;
+
+import dev.shardgate.protocol.BotToken;
+import dev.shardgate.proxy.config.ConfigSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+
+/** A REST proxy on a free 127.0.0.1 port in front of a simulator, and an HTTP client for it. */
+final class ProxyUnderTest implements AutoCloseable {
+    final RestProxy proxy;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+
+    ProxyUnderTest(URI apiUrl, Map<String, String> env) {
+        Map<String, String> settings = new HashMap<>(env);
+        try {
+            proxy = RestProxy.start(RestConfig.from(ConfigSource.of(settings)), BotToken.of(SimulatedDiscord.TOKEN),
+                    apiUrl, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + proxy.port() + "/api/v10";
+    }
+
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(120));
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest request) {
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpRequest.BodyPublisher json(String body) {
+        return HttpRequest.BodyPublishers.ofString(body);
+    }
+
+    @Override
+    public void close() {
+        proxy.close();
+        client.shutdownNow();
+    }
+}

@@ -1,0 +1,359 @@
+package dev.shardgate.proxy.rest.limit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.proxy.rest.RestConfig;
+import dev.shardgate.proxy.rest.route.BadRouteException;
+import dev.shardgate.proxy.rest.route.Route;
+import dev.shardgate.proxy.rest.route.TokenId;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/** The limiter on virtual time: every test is deterministic and takes milliseconds. */
+class LimiterTest {
+    private static final TokenId BOT = TokenId.of("Bot test-token");
+    private final VirtualScheduler clock = new VirtualScheduler();
+    private Limiter limiter = limiter(Map.of());
+
+    private Limiter limiter(Map<String, String> env) {
+        Map<String, String> settings = new HashMap<>(Map.of("REST_GLOBAL_LIMIT", "50", "REST_RESET_MARGIN", "50ms"));
+        settings.putAll(env);
+        return new Limiter(clock, RestConfig.from(ConfigSource.of(settings)),
+                new LimiterMetrics(new SimpleMeterRegistry()));
+    }
+
+    private static Route route(String method, String path) {
+        try {
+            return Route.parse(method, path, System.currentTimeMillis(), new byte[0]);
+        } catch (BadRouteException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private CompletableFuture<Permit> acquire(Route route) {
+        return acquire(route, 60_000);
+    }
+
+    private CompletableFuture<Permit> acquire(Route route, long maxWaitMillis) {
+        return limiter.acquire(new Ticket(BOT, route, clock.nanoTime() + maxWaitMillis * 1_000_000, 0, false));
+    }
+
+    private static Answer ok(int limit, int remaining, double resetAfter, String hash) {
+        Map<String, String> h = Map.of("x-ratelimit-limit", "" + limit, "x-ratelimit-remaining", "" + remaining,
+                "x-ratelimit-reset-after", "" + resetAfter, "x-ratelimit-bucket", hash);
+        return Answer.parse(200, n -> h.get(n.toLowerCase()), null);
+    }
+
+    private static Answer rateLimited(Map<String, String> headers, String body) {
+        Map<String, String> h = new HashMap<>();
+        headers.forEach((k, v) -> h.put(k.toLowerCase(), v));
+        return Answer.parse(429, n -> h.get(n.toLowerCase()), body.getBytes());
+    }
+
+    private static Permit permit(CompletableFuture<Permit> f) {
+        assertTrue(f.isDone(), "expected a permit");
+        return f.join();
+    }
+
+    private static Rejection rejection(CompletableFuture<Permit> f) {
+        assertTrue(f.isCompletedExceptionally(), "expected a rejection");
+        try {
+            f.get();
+            throw new AssertionError("not rejected");
+        } catch (ExecutionException e) {
+            return assertInstanceOf(Rejection.class, e.getCause());
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static long granted(List<CompletableFuture<Permit>> fs) {
+        return fs.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
+    }
+
+    @Test
+    void unknownBucketSendsOneAtATimeThenAsManyAsItHasLeft() {
+        Route send = route("POST", "/channels/111/messages");
+        List<CompletableFuture<Permit>> fs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            fs.add(acquire(send));
+        }
+        assertEquals(1, granted(fs));
+        permit(fs.get(0)).complete(ok(5, 4, 1.0, "hash-a"));
+        assertEquals(5, granted(fs), "the four left in the window go out together, not one by one");
+        clock.advanceMillis(1049);
+        assertEquals(5, granted(fs));
+        clock.advanceMillis(2);
+        assertEquals(6, granted(fs), "the sixth leaves when the window resets (plus the margin)");
+    }
+
+    @Test
+    void queuedRequestsLeaveInArrivalOrderWhenSlotsComeBack() {
+        Route send = route("POST", "/channels/111/messages");
+        CompletableFuture<Permit> first = acquire(send);
+        permit(first).complete(ok(2, 1, 1.0, "h"));
+        CompletableFuture<Permit> second = acquire(send);
+        permit(second).complete(ok(2, 0, 0.9, "h"));
+        List<CompletableFuture<Permit>> queued = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            queued.add(acquire(send));
+        }
+        assertEquals(0, granted(queued));
+        clock.advanceMillis(951);
+        assertTrue(queued.get(0).isDone(), "the second request's slot is back at its reset");
+        assertFalse(queued.get(1).isDone());
+        clock.advanceMillis(100);
+        assertTrue(queued.get(1).isDone(), "the first request's slot is back at the reset it was told");
+        assertFalse(queued.get(2).isDone());
+        assertTrue(clock.armedTimers() <= 4, "one wake-up per bucket and deadline timers only: no polling");
+    }
+
+    @Test
+    void routesThatShareABucketHashShareItsLimit() {
+        Route edit = route("PATCH", "/channels/111/messages/222");
+        Route delete = route("DELETE", "/channels/111/messages/" + (Long.parseLong("222") + (1L << 40)));
+        permit(acquire(edit)).complete(ok(2, 1, 5.0, "shared"));
+        CompletableFuture<Permit> d1 = acquire(delete);
+        permit(d1).complete(ok(2, 0, 4.9, "shared"));
+        CompletableFuture<Permit> e2 = acquire(edit);
+        assertFalse(e2.isDone(), "the delete used the edit's last slot: they share one bucket");
+        clock.advanceMillis(4_960);
+        assertTrue(e2.isDone());
+    }
+
+    @Test
+    void majorParametersAreSeparateLimits() {
+        Route a = route("POST", "/channels/111/messages");
+        Route b = route("POST", "/channels/222/messages");
+        permit(acquire(a)).complete(ok(1, 0, 5.0, "h"));
+        assertFalse(acquire(a).isDone());
+        assertTrue(acquire(b).isDone(), "another channel has its own limit under the same hash");
+    }
+
+    @Test
+    void globalLimitIsChargedWhenSentSoRequestsWaitingForABucketHoldNoGlobalSlot() {
+        limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "3"));
+        Route busy = route("POST", "/channels/111/messages");
+        permit(acquire(busy)).complete(ok(1, 0, 10.0, "h"));
+        List<CompletableFuture<Permit>> waiting = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            waiting.add(acquire(busy));
+        }
+        List<CompletableFuture<Permit>> others = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            others.add(acquire(route("GET", "/guilds/" + (500 + i))));
+        }
+        assertEquals(0, granted(waiting));
+        assertEquals(2, granted(others), "the ten waiting requests took none of the global limit");
+    }
+
+    @Test
+    void globalLimitAllowsNoMoreThanItsLimitInAnySecond() {
+        limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "5"));
+        List<Long> sendTimes = new ArrayList<>();
+        List<CompletableFuture<Permit>> fs = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            CompletableFuture<Permit> f = acquire(route("GET", "/guilds/" + (1000 + i)));
+            f.thenAccept(p -> {
+                sendTimes.add(clock.nanoTime());
+                p.complete(Answer.parse(200, n -> null, null));
+            });
+            fs.add(f);
+        }
+        for (int ms = 0; ms < 10_000; ms += 10) {
+            clock.advanceMillis(10);
+        }
+        assertEquals(40, sendTimes.size());
+        for (int i = 5; i < sendTimes.size(); i++) {
+            assertTrue(sendTimes.get(i) - sendTimes.get(i - 5) >= 1_000_000_000L, "6 sends within one second");
+        }
+    }
+
+    @Test
+    void aGlobalSlotIsHeldUntilAWindowAfterItsAnswer() {
+        limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "1", "REST_RESET_MARGIN", "0ms"));
+        Permit slow = permit(acquire(route("GET", "/guilds/1")));
+        CompletableFuture<Permit> next = acquire(route("GET", "/guilds/2"));
+        clock.advanceMillis(5_000);
+        assertFalse(next.isDone(), "the first request has not been answered: Discord may not have counted it yet");
+        slow.complete(Answer.parse(200, n -> null, null));
+        clock.advanceMillis(999);
+        assertFalse(next.isDone());
+        clock.advanceMillis(1);
+        assertTrue(next.isDone());
+    }
+
+    @Test
+    void interactionCallbacksSkipASaturatedGlobalLimit() {
+        limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "2"));
+        for (int i = 0; i < 20; i++) {
+            acquire(route("GET", "/guilds/" + (1000 + i)));
+        }
+        CompletableFuture<Permit> callback = acquire(route("POST", "/interactions/123/aW50ZXJhY3Rpb246abc/callback"));
+        CompletableFuture<Permit> followUp = acquire(route("POST", "/webhooks/99/aW50ZXJhY3Rpb246xyz"));
+        assertTrue(callback.isDone());
+        assertTrue(followUp.isDone());
+        assertEquals(0, permit(callback).waitedNanos());
+    }
+
+    @Test
+    void aRequestThatCannotBeSentInTimeIsRejectedAtOnce() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(1, 0, 30.0, "h"));
+        CompletableFuture<Permit> late = acquire(send, 5_000);
+        Rejection r = rejection(late);
+        assertEquals(Rejection.Reason.MAX_WAIT, r.reason());
+        assertTrue(r.retryAfterSeconds() > 29, "retry_after says when the bucket resets");
+    }
+
+    @Test
+    void aRequestWhoseWaitRunsOutIsRejectedAtItsDeadline() {
+        Route send = route("POST", "/channels/111/messages");
+        CompletableFuture<Permit> first = acquire(send);
+        CompletableFuture<Permit> second = acquire(send, 2_000);
+        assertFalse(second.isDone());
+        clock.advanceMillis(2_001);
+        assertEquals(Rejection.Reason.MAX_WAIT, rejection(second).reason());
+        permit(first).complete(ok(5, 4, 1, "h"));
+    }
+
+    @Test
+    void aClientThatLeavesFreesItsPlaceAndItsSlot() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(1, 0, 1.0, "h"));
+        CompletableFuture<Permit> leaving = acquire(send);
+        CompletableFuture<Permit> staying = acquire(send);
+        leaving.cancel(true);
+        clock.advanceMillis(1_051);
+        assertTrue(staying.isDone(), "the slot went to the next request, not the one that left");
+    }
+
+    @Test
+    void anUnsentPermitGivesItsSlotBackAndALostOneHoldsItForAWindow() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(2, 1, 2.0, "h"));
+        Permit p = permit(acquire(send));
+        CompletableFuture<Permit> next = acquire(send);
+        assertFalse(next.isDone());
+        p.unsent();
+        assertTrue(next.isDone());
+        Permit lost = permit(next);
+        lost.lost();
+        CompletableFuture<Permit> after = acquire(send);
+        assertFalse(after.isDone());
+        clock.advanceMillis(2_051);
+        assertTrue(after.isDone());
+    }
+
+    @Test
+    void aUserScoped429BlocksItsBucketUntilRetryAfter() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(5, 4, 1.0, "h"));
+        Permit p = permit(acquire(send));
+        p.complete(rateLimited(Map.of("X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "0",
+                "X-RateLimit-Reset-After", "3.0", "X-RateLimit-Bucket", "h", "X-RateLimit-Scope", "user"),
+                "{\"message\":\"You are being rate limited.\",\"retry_after\":3.0,\"global\":false}"));
+        CompletableFuture<Permit> retry = limiter.acquire(new Ticket(BOT, send, clock.nanoTime() + 60_000_000_000L,
+                0, true));
+        assertFalse(retry.isDone());
+        clock.advanceMillis(3_051);
+        assertTrue(retry.isDone());
+    }
+
+    @Test
+    void aGlobal429PausesTheWholeTokenButNotInteractions() {
+        Route send = route("POST", "/channels/111/messages");
+        Permit p = permit(acquire(send));
+        p.complete(rateLimited(Map.of("X-RateLimit-Global", "true", "X-RateLimit-Scope", "global"),
+                "{\"message\":\"You are being rate limited.\",\"retry_after\":2.0,\"global\":true}"));
+        CompletableFuture<Permit> other = acquire(route("GET", "/guilds/5"));
+        assertFalse(other.isDone());
+        assertTrue(acquire(route("POST", "/interactions/1/aW50ZXJhY3Rpb246a/callback")).isDone());
+        clock.advanceMillis(2_051);
+        assertTrue(other.isDone());
+    }
+
+    @Test
+    void aShared429DelaysOnlyThatResource() {
+        Route a = route("POST", "/channels/111/messages");
+        Route b = route("POST", "/channels/222/messages");
+        permit(acquire(b)).complete(ok(5, 4, 1.0, "h"));
+        Permit p = permit(acquire(a));
+        p.complete(rateLimited(Map.of("X-RateLimit-Limit", "5", "X-RateLimit-Remaining", "4",
+                "X-RateLimit-Reset-After", "0.5", "X-RateLimit-Bucket", "h", "X-RateLimit-Scope", "shared"),
+                "{\"message\":\"The resource is being rate limited.\",\"retry_after\":6.0,\"global\":false}"));
+        CompletableFuture<Permit> sameChannel = acquire(a);
+        assertFalse(sameChannel.isDone());
+        assertTrue(acquire(b).isDone());
+        clock.advanceMillis(6_051);
+        assertTrue(sameChannel.isDone());
+    }
+
+    @Test
+    void aChannelRenameSublimitHoldsOnlyRenamesOfThatChannel() throws BadRouteException {
+        long now = System.currentTimeMillis();
+        Route rename = Route.parse("PATCH", "/channels/111", now, "{\"name\":\"x\"}".getBytes());
+        Route otherEdit = Route.parse("PATCH", "/channels/111", now, "{\"nsfw\":true}".getBytes());
+        permit(acquire(rename)).complete(ok(10, 9, 1.0, "chan"));
+        Permit p = permit(acquire(rename));
+        p.complete(rateLimited(Map.of("X-RateLimit-Limit", "10", "X-RateLimit-Remaining", "8",
+                "X-RateLimit-Reset-After", "0.9", "X-RateLimit-Bucket", "chan"),
+                "{\"message\":\"You are being rate limited.\",\"retry_after\":300.0,\"global\":false}"));
+        assertEquals(Rejection.Reason.MAX_WAIT, rejection(acquire(rename, 10_000)).reason());
+        assertTrue(acquire(otherEdit).isDone());
+    }
+
+    @Test
+    void aCloudflareBanStopsEveryRequestOfTheToken() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(1, 0, 5.0, "h"));
+        CompletableFuture<Permit> queued = acquire(send);
+        Permit p = permit(acquire(route("GET", "/guilds/1")));
+        p.complete(rateLimited(Map.of("Retry-After", "3600"), "error code: 1015"));
+        assertEquals(Rejection.Reason.TOKEN_BANNED, rejection(queued).reason());
+        assertEquals(Rejection.Reason.TOKEN_BANNED,
+                rejection(acquire(route("POST", "/interactions/1/aW50ZXJhY3Rpb246a/callback"))).reason());
+    }
+
+    @Test
+    void a401LocksTheTokenUntilAProbeSucceeds() {
+        limiter = limiter(Map.of("REST_TOKEN_PROBE_INTERVAL", "30s"));
+        Route me = route("GET", "/users/@me");
+        permit(acquire(me)).complete(Answer.parse(401, n -> null, null));
+        assertEquals(Rejection.Reason.TOKEN_LOCKED, rejection(acquire(me)).reason());
+        clock.advanceMillis(30_000);
+        Permit probe = permit(acquire(me));
+        assertEquals(Rejection.Reason.TOKEN_LOCKED, rejection(acquire(me)).reason(), "one probe at a time");
+        probe.complete(Answer.parse(200, n -> null, null));
+        assertTrue(acquire(me).isDone());
+    }
+
+    @Test
+    void theBreakerOpensBeforeTheInvalidRequestLimit() {
+        limiter = limiter(Map.of("REST_INVALID_REQUEST_LIMIT", "100"));
+        int forwarded = 0;
+        for (int i = 0; i < 10_000; i++) {
+            CompletableFuture<Permit> f = acquire(route("GET", "/guilds/" + (1000 + i) + "/bans"));
+            if (f.isCompletedExceptionally()) {
+                assertEquals(Rejection.Reason.BREAKER_OPEN, rejection(f).reason());
+                continue;
+            }
+            clock.advanceMillis(1_100);
+            if (f.isDone()) {
+                forwarded++;
+                f.join().complete(Answer.parse(403, n -> null, null));
+            }
+        }
+        assertEquals(100, forwarded, "forwarding stopped at the threshold, far below Discord's 10,000");
+    }
+}

@@ -1,0 +1,17 @@
+package dev.shardgate.simulator.gateway;
+
+import java.time.Instant;
+
+/** One Identify (op 2) the simulator received, and what it did with it. */
+public record IdentifyRecord(Instant at, int shardId, int shardCount, int bucket, Outcome outcome) {
+    public enum Outcome {
+        /** A session started (READY sent). */
+        ACCEPTED,
+        /** The bucket was used within 5 s: answered op 9 {@code false}. */
+        CONCURRENCY_LIMITED,
+        /** Closed with a close code (bad token, shard, intents, second identify). */
+        REJECTED,
+        /** No session starts were left: every session ended and the token was reset. */
+        TOKEN_RESET
+    }
+}

@@ -1,0 +1,364 @@
+package dev.shardgate.worker;
+
+import dev.shardgate.worker.consume.Consumers;
+import dev.shardgate.worker.consume.Consumption;
+import dev.shardgate.worker.consume.DeadLetters;
+import dev.shardgate.worker.consume.DeliveryPolicy;
+import dev.shardgate.worker.consume.EventProcessor;
+import dev.shardgate.worker.consume.InFlight;
+import dev.shardgate.worker.consume.OrderedConsumption;
+import dev.shardgate.worker.consume.SharedConsumption;
+import dev.shardgate.worker.gateway.GatewayClient;
+import dev.shardgate.worker.gateway.GatewayException;
+import dev.shardgate.worker.rest.RestClient;
+import dev.shardgate.worker.route.Membership;
+import dev.shardgate.worker.route.Router;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker replica: connects to NATS (reconnecting forever), waits for the event stream, consumes it through
+ * the shared durable consumer (or per-shard consumers in ordered mode), runs handlers on virtual threads and
+ * drains on {@link #drain()} (what a SIGTERM calls). Its state is one {@link WorkerState}, changed only by
+ * {@link #transition}. Owns the NATS connection, the handler executor, a scheduler thread that extends the ack
+ * deadline of events in flight, the metrics server, and through its {@link Consumption} the pull loops.
+ *
+ * <pre>{@code
+ * Worker worker = Worker.builder(WorkerConfig.fromEnvironment())
+ *         .on("MESSAGE_CREATE", event -> ...)
+ *         .build();
+ * worker.start();
+ * worker.drainOnShutdown();
+ * }</pre>
+ */
+public final class Worker {
+    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
+    private static final Duration MAX_RECONNECT_WAIT = Duration.ofSeconds(10);
+    private static final Duration GATEWAY_TIMEOUT = Duration.ofSeconds(5);
+
+    private final WorkerConfig config;
+    private final Router router;
+    private final Clock clock;
+    private final PrometheusMeterRegistry registry;
+    private final WorkerMetrics metrics;
+    private final InFlight inFlight;
+    private final RestClient rest;
+    private final String replicaId = UUID.randomUUID().toString();
+    private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("handler-", 0).factory());
+    private final ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("ack-progress").daemon().factory());
+    private final Object lock = new Object();
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private WorkerState state = WorkerState.NEW;
+    private final GatewayClient gateway;
+    private volatile Connection connection;
+    private Consumption consumption;
+    private MetricsServer metricsServer;
+
+    private Worker(Builder b) {
+        this.config = b.config;
+        this.router = b.routes.build();
+        this.clock = b.clock;
+        this.registry = b.registry;
+        this.inFlight = new InFlight(config.maxInFlight());
+        this.metrics = new WorkerMetrics(registry, inFlight::count);
+        this.rest = b.rest;
+        this.gateway = b.gateway;
+    }
+
+    public static Builder builder(WorkerConfig config) {
+        return new Builder(config);
+    }
+
+    public WorkerState state() {
+        synchronized (lock) {
+            return state;
+        }
+    }
+
+    /** The REST client through the REST proxy; usable at once. */
+    public RestClient rest() {
+        return rest;
+    }
+
+    /** The gateway command client; its calls work once {@link #start()} has connected. */
+    public GatewayClient gateway() {
+        return gateway;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The metrics server's port (useful when configured as 0 = none, or to find an ephemeral one). */
+    public int metricsPort() {
+        synchronized (lock) {
+            return metricsServer == null ? 0 : metricsServer.port();
+        }
+    }
+
+    /**
+     * Connects, waits for the event stream and starts consuming. Blocks until NATS answers and the stream exists;
+     * returns early if {@link #drain()} is called meanwhile.
+     */
+    public void start() throws IOException, InterruptedException {
+        transition(WorkerState.NEW, WorkerState.WAITING_FOR_STREAM);
+        if (config.metricsPort() > 0) {
+            synchronized (lock) {
+                metricsServer = new MetricsServer(config.metricsPort(), registry, this::state);
+            }
+        }
+        LOG.log(Level.INFO, "starting worker " + replicaId + " with " + config + ", handlers for " + router.types());
+        connection = Nats.connectReconnectOnConnect(natsOptions());
+        DeadLetters deadLetters = new DeadLetters(connection.jetStream(), config.subjects(), config.deadLetterStream());
+        if (!awaitStreams(deadLetters)) {
+            return;
+        }
+        EventProcessor processor = new EventProcessor(router,
+                new DeliveryPolicy(config.maxDeliveries(), config.retryBackoff(), config::maxAgeOf, clock),
+                deadLetters, metrics);
+        Consumers consumers = new Consumers(connection, config.eventsStream(), config.ackWait());
+        Consumption chosen = config.ordered()
+                ? new OrderedConsumption(consumers, config.consumer(), config.subjects(), shardCount(),
+                        new Membership(connection, Membership.bucketName(config.subjects().prefix(), config.consumer()),
+                                replicaId), processor, inFlight, handlers, metrics)
+                : new SharedConsumption(consumers, config.consumer(), config.subjects(), processor, inFlight,
+                        config.maxInFlight(), handlers);
+        synchronized (lock) {
+            if (state != WorkerState.WAITING_FOR_STREAM) {
+                return;
+            }
+            consumption = chosen;
+            try {
+                chosen.start();
+            } catch (Exception e) {
+                throw new IOException("cannot start consuming: " + e.getMessage(), e);
+            }
+        }
+        long tick = Math.max(config.ackWait().toMillis() / 3, 100);
+        progress.scheduleAtFixedRate(() -> inFlight.forEachHeld(this::extend), tick, tick, TimeUnit.MILLISECONDS);
+        transition(WorkerState.WAITING_FOR_STREAM, WorkerState.RUNNING);
+    }
+
+    /**
+     * Stops pulling, lets handlers finish what this replica holds, acks, closes; gives up after the drain timeout
+     * (what is left unacked is redelivered to another replica). Safe to call more than once and from any thread.
+     *
+     * @return whether everything held was finished in time
+     */
+    public boolean drain() {
+        Consumption c;
+        synchronized (lock) {
+            if (state == WorkerState.DRAINING || state == WorkerState.STOPPED) {
+                return true;
+            }
+            setState(WorkerState.DRAINING);
+            c = consumption;
+        }
+        Instant deadline = clock.instant().plus(config.drainTimeout());
+        boolean clean = true;
+        try {
+            if (c != null) {
+                c.stop();
+                clean = c.awaitDone(left(deadline)) && inFlight.awaitIdle(left(deadline));
+                if (!clean) {
+                    LOG.log(Level.WARNING, "drain timeout " + config.drainTimeout() + " reached with " + inFlight.count()
+                            + " events in flight; they will be redelivered to another replica");
+                    c.abort();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            clean = false;
+        }
+        progress.shutdownNow();
+        closeConnection();
+        handlers.shutdownNow();
+        synchronized (lock) {
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            setState(WorkerState.STOPPED);
+        }
+        stopped.countDown();
+        return clean;
+    }
+
+    /** Blocks until the worker has drained and stopped. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Drains when the JVM is asked to stop (SIGTERM, SIGINT). */
+    public void drainOnShutdown() {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("worker-drain").unstarted(this::drain));
+    }
+
+    private boolean awaitStreams(DeadLetters deadLetters) throws IOException, InterruptedException {
+        Duration backoff = Duration.ofMillis(200);
+        Instant nextLog = Instant.EPOCH;
+        while (state() == WorkerState.WAITING_FOR_STREAM) {
+            try {
+                connection.jetStreamManagement().getStreamInfo(config.eventsStream());
+                deadLetters.ensureStream(connection.jetStreamManagement());
+                return true;
+            } catch (JetStreamApiException | IOException e) {
+                if (Instant.now().isAfter(nextLog)) {
+                    LOG.log(Level.INFO, "waiting for stream " + config.eventsStream()
+                            + " (the gateway proxy creates it): " + e.getMessage());
+                    nextLog = Instant.now().plusSeconds(30);
+                }
+            }
+            Thread.sleep(backoff.toMillis()); // retry pacing while the proxy is not there yet
+            backoff = backoff.multipliedBy(2).compareTo(MAX_RECONNECT_WAIT) > 0 ? MAX_RECONNECT_WAIT
+                    : backoff.multipliedBy(2);
+        }
+        return false;
+    }
+
+    private int shardCount() throws InterruptedException {
+        if (config.shardCount() > 0) {
+            return config.shardCount();
+        }
+        while (true) {
+            try {
+                return gateway.info().shardCount();
+            } catch (GatewayException e) {
+                LOG.log(Level.INFO, "ordered mode needs the shard count; gateway info: " + e.getMessage()
+                        + " (set SHARD_COUNT to skip this); retrying");
+                Thread.sleep(1000); // retry pacing while no proxy answers
+            }
+        }
+    }
+
+    private void extend(Message message) {
+        try {
+            message.inProgress();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, () -> "cannot extend the ack deadline of " + message.getSubject() + ": " + e);
+        }
+    }
+
+    private Options natsOptions() {
+        return Options.builder()
+                .servers(config.natsUrls().toArray(String[]::new))
+                .connectionName("shardgate-worker-" + replicaId)
+                .maxReconnects(-1)
+                .reconnectDelayHandler(attempt -> {
+                    long ms = 100L << Math.min(attempt, 7);
+                    return Duration.ofMillis(Math.min(ms, MAX_RECONNECT_WAIT.toMillis()));
+                })
+                .connectionListener((conn, event) -> {
+                    LOG.log(Level.INFO, "NATS " + event);
+                    metrics.natsEvent(event.name().toLowerCase(java.util.Locale.ROOT));
+                })
+                .build();
+    }
+
+    private void closeConnection() {
+        Connection c = connection;
+        if (c == null) {
+            return;
+        }
+        try {
+            c.flush(Duration.ofSeconds(2)); // acks are published asynchronously: send them before closing
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "could not flush the last acks (" + e.getMessage() + "); those events are redelivered");
+        }
+        try {
+            c.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Duration left(Instant deadline) {
+        Duration d = Duration.between(clock.instant(), deadline);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private void transition(WorkerState from, WorkerState to) {
+        synchronized (lock) {
+            if (state != from) {
+                throw new IllegalStateException("worker is " + state + ", expected " + from + " to become " + to);
+            }
+            setState(to);
+        }
+    }
+
+    /** The one place the state changes; callers hold {@link #lock}. */
+    private void setState(WorkerState to) {
+        LOG.log(Level.INFO, "worker " + state + " -> " + to);
+        state = to;
+        metrics.stateChange(to);
+    }
+
+    /**
+     * Collects handlers, then builds the worker. The clients handlers call ({@link #rest()}, {@link #gateway()})
+     * come from the builder, so handlers can capture them when they are registered.
+     */
+    public static final class Builder {
+        private final WorkerConfig config;
+        private final Router.Builder routes = Router.builder();
+        private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        private final RestClient rest;
+        private final GatewayClient gateway;
+        private volatile Worker worker;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(WorkerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.rest = new RestClient(config.restProxyUrl(), config.restProxySecret(), registry);
+            this.gateway = new GatewayClient(() -> {
+                Connection c = worker == null ? null : worker.connection;
+                if (c == null) {
+                    throw new IllegalStateException("the worker is not connected to NATS yet");
+                }
+                return c;
+            }, config.subjects(), GATEWAY_TIMEOUT);
+        }
+
+        public RestClient rest() {
+            return rest;
+        }
+
+        public GatewayClient gateway() {
+            return gateway;
+        }
+
+        public Builder on(String type, EventHandler handler) {
+            routes.on(type, handler);
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Worker build() {
+            if (worker != null) {
+                throw new IllegalStateException("this builder already built a worker");
+            }
+            worker = new Worker(this);
+            return worker;
+        }
+    }
+}

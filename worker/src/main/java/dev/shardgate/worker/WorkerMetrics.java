@@ -1,0 +1,78 @@
+package dev.shardgate.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The worker's meters, named once here. Micrometer meters are thread-safe; the gauges read atomics that
+ * their single writers update.
+ */
+public final class WorkerMetrics {
+    /** What became of one delivery; the {@code outcome} tag of {@code shardgate.worker.events}. */
+    public enum Outcome {
+        HANDLED, FAILED, SKIPPED_TOO_OLD, DEAD_LETTERED, UNROUTED;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final AtomicLong pending = new AtomicLong();
+    private final AtomicInteger ownedShards = new AtomicInteger();
+
+    public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight) {
+        this.registry = registry;
+        registry.gauge("shardgate.worker.in.flight", inFlight, s -> s.get().doubleValue());
+        registry.gauge("shardgate.worker.consumer.pending", pending);
+        registry.gauge("shardgate.worker.owned.shards", ownedShards);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void event(String type, Outcome outcome) {
+        Counter.builder("shardgate.worker.events").description("Deliveries by event type and outcome")
+                .tag("type", type).tag("outcome", outcome.tag()).register(registry).increment();
+    }
+
+    public void handlerTime(String type, Duration took) {
+        Timer.builder("shardgate.worker.handler").description("Handler run time").tag("type", type)
+                .register(registry).record(took);
+    }
+
+    /** Event age when it reached this worker: how far behind the gateway the workers are. */
+    public void lag(String type, Duration age) {
+        Timer.builder("shardgate.worker.lag").description("Time from the proxy's publish to a worker's receipt")
+                .tag("type", type).register(registry).record(age);
+    }
+
+    public void redelivery(String type) {
+        Counter.builder("shardgate.worker.redeliveries").description("Deliveries after the first")
+                .tag("type", type).register(registry).increment();
+    }
+
+    /** Messages the server still holds for the consumer, as of the last delivery. */
+    public void pending(long count) {
+        pending.set(count);
+    }
+
+    public void ownedShards(int count) {
+        ownedShards.set(count);
+    }
+
+    public void natsEvent(String kind) {
+        registry.counter("shardgate.worker.nats.events", "kind", kind).increment();
+    }
+
+    public void stateChange(WorkerState to) {
+        registry.counter("shardgate.worker.state.transitions", "to", to.name().toLowerCase(java.util.Locale.ROOT))
+                .increment();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.shardgate.worker.consume;
+
+import dev.shardgate.protocol.EventHeaders;
+import dev.shardgate.worker.Event;
+import dev.shardgate.worker.EventFormatException;
+import dev.shardgate.worker.EventHandler;
+import dev.shardgate.worker.WorkerMetrics;
+import dev.shardgate.worker.WorkerMetrics.Outcome;
+import dev.shardgate.worker.route.Router;
+import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsJetStreamMetaData;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Takes one delivery from start to its single settlement: admit it (age, delivery limit), run its handler,
+ * then ack, nak with backoff, or dead-letter and ack. Every path ends in exactly one of those, or in no ack
+ * at all when NATS is unreachable, so the server redelivers: an event is never acked without being handled,
+ * skipped by policy or dead-lettered. Runs on the calling (handler) thread; stateless apart from metrics.
+ */
+public final class EventProcessor {
+    private static final System.Logger LOG = System.getLogger(EventProcessor.class.getName());
+
+    private final Router router;
+    private final DeliveryPolicy policy;
+    private final DeadLetters deadLetters;
+    private final WorkerMetrics metrics;
+
+    public EventProcessor(Router router, DeliveryPolicy policy, DeadLetters deadLetters, WorkerMetrics metrics) {
+        this.router = router;
+        this.policy = policy;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+    }
+
+    public void process(Message message) {
+        NatsJetStreamMetaData meta = message.metaData();
+        Event event = toEvent(message, meta);
+        metrics.pending(meta.pendingCount());
+        metrics.lag(event.type(), policy.age(event));
+        if (event.deliveries() > 1) {
+            metrics.redelivery(event.type());
+        }
+        switch (policy.admit(event)) {
+            case EXHAUSTED -> deadLetter(message, event, meta,
+                    "delivered " + event.deliveries() + " times without being acknowledged (replicas stopped or timed out)");
+            case TOO_OLD -> {
+                LOG.log(Level.DEBUG, () -> "skipping " + event + ": older than " + policy.age(event));
+                settle(message, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
+            }
+            case HANDLE -> {
+                Optional<EventHandler> handler = router.handlerFor(event.type());
+                if (handler.isEmpty()) {
+                    settle(message, event, Outcome.UNROUTED, Message::ack);
+                } else {
+                    handle(handler.get(), message, event, meta);
+                }
+            }
+        }
+    }
+
+    private void handle(EventHandler handler, Message message, Event event, NatsJetStreamMetaData meta) {
+        long start = System.nanoTime();
+        try {
+            handler.handle(event);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // stopped before it finished: leave it unacked so another replica gets it
+            LOG.log(Level.WARNING, "handler for " + event + " interrupted; the event will be redelivered");
+            return;
+        } catch (Exception | LinkageError | AssertionError e) {
+            metrics.handlerTime(event.type(), Duration.ofNanos(System.nanoTime() - start));
+            failed(message, event, meta, e);
+            return;
+        }
+        metrics.handlerTime(event.type(), Duration.ofNanos(System.nanoTime() - start));
+        settle(message, event, Outcome.HANDLED, Message::ack);
+    }
+
+    private void failed(Message message, Event event, NatsJetStreamMetaData meta, Throwable error) {
+        String why = error.getClass().getSimpleName() + ": " + error.getMessage();
+        if (error instanceof EventFormatException || policy.lastDelivery(event)) {
+            LOG.log(Level.WARNING, "handler failed for " + event + ", dead-lettering: " + why, error);
+            deadLetter(message, event, meta, why);
+            return;
+        }
+        Duration delay = policy.retryDelay(event);
+        LOG.log(Level.WARNING, "handler failed for " + event + ", redelivering in " + delay + ": " + why);
+        settle(message, event, Outcome.FAILED, m -> m.nakWithDelay(delay));
+    }
+
+    private void deadLetter(Message message, Event event, NatsJetStreamMetaData meta, String why) {
+        String messageId = header(message.getHeaders(), EventHeaders.MSG_ID);
+        try {
+            deadLetters.publish(event, meta.streamSequence(), messageId, why);
+        } catch (Exception e) {
+            // not stored, so not acked: it comes back after the backoff and is dead-lettered then
+            LOG.log(Level.ERROR, "cannot dead-letter " + event + " (" + e + "); it will be redelivered");
+            settle(message, event, Outcome.FAILED, m -> m.nakWithDelay(policy.retryDelay(event)));
+            return;
+        }
+        settle(message, event, Outcome.DEAD_LETTERED, Message::ack);
+    }
+
+    private void settle(Message message, Event event, Outcome outcome, java.util.function.Consumer<Message> how) {
+        try {
+            how.accept(message);
+        } catch (RuntimeException e) {
+            // the connection is closed; the server redelivers after the ack wait
+            LOG.log(Level.WARNING, "cannot settle " + event + " as " + outcome + ": " + e.getMessage());
+        }
+        metrics.event(event.type(), outcome);
+    }
+
+    /** Builds the event from the contract's headers, falling back to the subject's last two tokens. */
+    static Event toEvent(Message message, NatsJetStreamMetaData meta) {
+        String subject = message.getSubject();
+        int lastDot = subject.lastIndexOf('.');
+        int shardDot = lastDot > 0 ? subject.lastIndexOf('.', lastDot - 1) : -1;
+        Headers headers = message.getHeaders();
+        String type = Optional.ofNullable(header(headers, EventHeaders.EVENT)).orElse(subject.substring(lastDot + 1));
+        String shardText = Optional.ofNullable(header(headers, EventHeaders.SHARD))
+                .orElse(shardDot >= 0 ? subject.substring(shardDot + 1, lastDot) : "");
+        byte[] data = message.getData();
+        return new Event(type, parseOr(shardText, -1), parseOr(header(headers, EventHeaders.SEQ), -1),
+                meta.timestamp().toInstant(), meta.deliveredCount(), data == null ? new byte[0] : data);
+    }
+
+    private static String header(Headers headers, String name) {
+        return headers == null ? null : headers.getFirst(name);
+    }
+
+    private static int parseOr(String s, int fallback) {
+        try {
+            return s == null ? fallback : Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static long parseOr(String s, long fallback) {
+        try {
+            return s == null ? fallback : Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.shardgate.worker.consume;
+
+import io.nats.client.Message;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Pulls one durable consumer and hands each message to the {@link EventProcessor}, taking a message only when
+ * {@link InFlight} has a free slot, so a replica never holds more than it can handle. CONCURRENT loops run each
+ * handler on its own virtual thread; SEQUENTIAL loops (ordered mode) run it on the loop's thread, so one
+ * consumer's events are handled one after another. The loop owns its thread and its {@link IterableConsumer}
+ * (reopened through the {@link ConsumerOpener} when it breaks, e.g. the consumer was deleted); {@link #stop()}
+ * stops the pulls, and the loop ends once the server has nothing more in flight to it, having handled what
+ * arrived.
+ */
+public final class PullLoop {
+    private static final System.Logger LOG = System.getLogger(PullLoop.class.getName());
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration MAX_REOPEN_BACKOFF = Duration.ofSeconds(10);
+
+    /** How a loop runs handlers. */
+    public enum Dispatch { CONCURRENT, SEQUENTIAL }
+
+    /** Opens (or reopens) the consumer this loop pulls. */
+    @FunctionalInterface
+    public interface ConsumerOpener {
+        MessageSource open() throws Exception;
+    }
+
+    private final String name;
+    private final ConsumerOpener opener;
+    private final EventProcessor processor;
+    private final InFlight inFlight;
+    private final Dispatch dispatch;
+    private final ExecutorService handlers;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile boolean stopping;
+    private volatile MessageSource consumer;
+    private Thread thread;
+
+    public PullLoop(String name, ConsumerOpener opener, EventProcessor processor, InFlight inFlight,
+            Dispatch dispatch, ExecutorService handlers) {
+        this.name = name;
+        this.opener = opener;
+        this.processor = processor;
+        this.inFlight = inFlight;
+        this.dispatch = dispatch;
+        this.handlers = handlers;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public synchronized void start() {
+        thread = Thread.ofVirtual().name("pull-" + name).start(this::run);
+    }
+
+    /** Stops pulling; what the server already sent is still handled. Returns at once. */
+    public void stop() {
+        stopping = true;
+        MessageSource c = consumer;
+        if (c != null) {
+            c.stop();
+        }
+    }
+
+    /** Waits for the loop to end after {@link #stop()}; false if it had not ended in time. */
+    public boolean awaitDone(Duration timeout) throws InterruptedException {
+        return done.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    public boolean isDone() {
+        return done.getCount() == 0;
+    }
+
+    /** Ends the loop now, whatever it still holds (those messages are redelivered after the ack wait). */
+    public synchronized void abort() {
+        stop();
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    private void run() {
+        Duration backoff = Duration.ofMillis(250);
+        try {
+            while (!stopping || consumer != null) {
+                if (consumer == null) {
+                    try {
+                        consumer = opener.open();
+                        backoff = Duration.ofMillis(250);
+                        LOG.log(Level.INFO, "pulling " + name);
+                        if (stopping) {
+                            consumer.stop();
+                        }
+                    } catch (Exception e) {
+                        LOG.log(Level.WARNING, "cannot open consumer " + name + " (" + e.getMessage() + "); retrying in "
+                                + backoff);
+                        Thread.sleep(backoff.toMillis()); // retry pacing, not waiting for a condition
+                        backoff = backoff.multipliedBy(2).compareTo(MAX_REOPEN_BACKOFF) > 0 ? MAX_REOPEN_BACKOFF
+                                : backoff.multipliedBy(2);
+                        continue;
+                    }
+                }
+                pullOne();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeConsumer();
+            done.countDown();
+            LOG.log(Level.INFO, "stopped pulling " + name);
+        }
+    }
+
+    private void pullOne() throws InterruptedException {
+        inFlight.reserve();
+        Message message;
+        try {
+            message = consumer.next(POLL);
+        } catch (Exception e) {
+            inFlight.cancel();
+            LOG.log(Level.WARNING, "consumer " + name + " failed (" + e.getMessage() + "); reopening it");
+            closeConsumer();
+            return;
+        }
+        if (message == null) {
+            inFlight.cancel();
+            if (consumer.isFinished()) {
+                closeConsumer();
+            }
+            return;
+        }
+        inFlight.begin(message);
+        if (dispatch == Dispatch.SEQUENTIAL) {
+            handle(message);
+        } else {
+            handlers.execute(() -> handle(message));
+        }
+    }
+
+    private void handle(Message message) {
+        try {
+            processor.process(message);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "unexpected failure processing " + message.getSubject()
+                    + "; it will be redelivered", e);
+        } finally {
+            inFlight.end(message);
+        }
+    }
+
+    private void closeConsumer() {
+        MessageSource c = consumer;
+        consumer = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.shardgate.worker.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shardgate.worker.Event;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Discord's REST API through the REST proxy ({@code REST_PROXY_URL}), which adds the bot token and paces
+ * requests by Discord's rate limits, so workers hold no token and never coordinate limits themselves.
+ * Typed helpers cover the common calls; {@link #request} covers the rest. Blocking and thread-safe: call it
+ * from handler (virtual) threads. Errors are {@link RestException}s; a handler that lets one escape gets its
+ * event redelivered with backoff.
+ */
+public final class RestClient {
+    /** The REST proxy's shared-secret header, sent when {@code REST_PROXY_SECRET} is set. */
+    public static final String SECRET_HEADER = "X-Shardgate-Secret";
+    /** The proxy may hold a request while a rate limit resets, so allow for that. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    private final URI base;
+    private final Optional<String> secret;
+    private final MeterRegistry registry;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public RestClient(URI base, Optional<String> secret, MeterRegistry registry) {
+        this.base = base;
+        this.secret = secret;
+        this.registry = registry;
+    }
+
+    /** {@code POST /channels/{channel_id}/messages} with {@code {"content": ...}}. */
+    public JsonNode createMessage(String channelId, String content) throws RestException, InterruptedException {
+        return createMessage(channelId, Event.JSON.createObjectNode().put("content", content));
+    }
+
+    public JsonNode createMessage(String channelId, ObjectNode message) throws RestException, InterruptedException {
+        return request("POST", "/channels/" + id(channelId) + "/messages", message).json();
+    }
+
+    public JsonNode editMessage(String channelId, String messageId, ObjectNode changes)
+            throws RestException, InterruptedException {
+        return request("PATCH", "/channels/" + id(channelId) + "/messages/" + id(messageId), changes).json();
+    }
+
+    public void deleteMessage(String channelId, String messageId) throws RestException, InterruptedException {
+        request("DELETE", "/channels/" + id(channelId) + "/messages/" + id(messageId), null);
+    }
+
+    /** Adds the bot's reaction; {@code emoji} is a unicode emoji or {@code name:id} for a custom one. */
+    public void addReaction(String channelId, String messageId, String emoji) throws RestException, InterruptedException {
+        request("PUT", reaction(channelId, messageId, emoji), null);
+    }
+
+    public void deleteOwnReaction(String channelId, String messageId, String emoji)
+            throws RestException, InterruptedException {
+        request("DELETE", reaction(channelId, messageId, emoji), null);
+    }
+
+    /** {@code POST /interactions/{id}/{token}/callback}: the initial response, due within 3 s. */
+    public void interactionCallback(String interactionId, String token, ObjectNode response)
+            throws RestException, InterruptedException {
+        request("POST", "/interactions/" + id(interactionId) + "/" + token(token) + "/callback", response);
+    }
+
+    /** Answers an interaction with a message ({@code {"type":4,"data":{"content":...}}}). */
+    public void replyToInteraction(String interactionId, String token, String content)
+            throws RestException, InterruptedException {
+        ObjectNode response = Event.JSON.createObjectNode().put("type", 4);
+        response.putObject("data").put("content", content);
+        interactionCallback(interactionId, token, response);
+    }
+
+    /** {@code POST /webhooks/{application_id}/{token}}: a follow-up message after the initial response. */
+    public JsonNode createFollowup(String applicationId, String token, ObjectNode message)
+            throws RestException, InterruptedException {
+        return request("POST", "/webhooks/" + id(applicationId) + "/" + token(token), message).json();
+    }
+
+    /** {@code PATCH /webhooks/{application_id}/{token}/messages/@original}. */
+    public JsonNode editOriginalResponse(String applicationId, String token, ObjectNode changes)
+            throws RestException, InterruptedException {
+        return request("PATCH", "/webhooks/" + id(applicationId) + "/" + token(token) + "/messages/@original",
+                changes).json();
+    }
+
+    /**
+     * Any call: {@code route} is the path under {@code /api/v10}, e.g. {@code /channels/1/messages}.
+     *
+     * @param body sent as JSON, or nothing when null
+     * @return the answer when its status is 2xx
+     */
+    public RestResponse request(String method, String route, JsonNode body) throws RestException, InterruptedException {
+        if (!route.startsWith("/")) {
+            throw new IllegalArgumentException("a route starts with '/': " + route);
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + route)).timeout(REQUEST_TIMEOUT);
+        if (body == null) {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            try {
+                request.method(method, HttpRequest.BodyPublishers.ofByteArray(Event.JSON.writeValueAsBytes(body)))
+                        .header("Content-Type", "application/json");
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot serialise the request body: " + e.getMessage(), e);
+            }
+        }
+        secret.ifPresent(s -> request.header(SECRET_HEADER, s));
+        Timer.Sample sample = Timer.start(registry);
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            record(sample, method, "unreachable");
+            throw new RestException(method + " " + route + ": REST proxy at " + base + " unreachable: " + e, 0, "");
+        }
+        record(sample, method, Integer.toString(response.statusCode()));
+        if (response.statusCode() / 100 != 2) {
+            String text = new String(response.body(), StandardCharsets.UTF_8);
+            throw new RestException(method + " " + route + " answered " + response.statusCode() + ": "
+                    + (text.length() > 500 ? text.substring(0, 500) + "..." : text), response.statusCode(), text);
+        }
+        return new RestResponse(response.statusCode(), response.headers(), response.body());
+    }
+
+    private void record(Timer.Sample sample, String method, String status) {
+        sample.stop(Timer.builder("shardgate.worker.rest.requests").description("REST calls through the REST proxy")
+                .tag("method", method).tag("status", status).register(registry));
+    }
+
+    private static String reaction(String channelId, String messageId, String emoji) {
+        return "/channels/" + id(channelId) + "/messages/" + id(messageId) + "/reactions/"
+                + URLEncoder.encode(emoji, StandardCharsets.UTF_8).replace("+", "%20") + "/@me";
+    }
+
+    /** Path ids are snowflakes; anything else would change the route. */
+    private static String id(String id) {
+        if (id == null || id.isEmpty() || !id.chars().allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException("not a Discord id: '" + id + "'");
+        }
+        return id;
+    }
+
+    private static String token(String token) {
+        if (token == null || token.isEmpty() || token.contains("/") || token.contains("?") || token.contains("#")) {
+            throw new IllegalArgumentException("not an interaction token");
+        }
+        return token;
+    }
+}

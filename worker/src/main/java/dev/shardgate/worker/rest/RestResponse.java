@@ -1,0 +1,22 @@
+package dev.shardgate.worker.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shardgate.worker.Event;
+import java.io.IOException;
+import java.net.http.HttpHeaders;
+
+/** A successful answer from Discord through the REST proxy. */
+public record RestResponse(int status, HttpHeaders headers, byte[] body) {
+    /** The body as JSON; a missing node for 204 and other empty answers. */
+    public JsonNode json() throws RestException {
+        if (body.length == 0) {
+            return Event.JSON.missingNode();
+        }
+        try {
+            return Event.JSON.readTree(body);
+        } catch (IOException e) {
+            throw new RestException("Discord answered " + status + " with a body that is not JSON: " + e.getMessage(),
+                    status, new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+}

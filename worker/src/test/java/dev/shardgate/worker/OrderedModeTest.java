@@ -1,0 +1,102 @@
+package dev.shardgate.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.testkit.NatsServerProcess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Ordered mode: each shard's events in sequence order, shards split over replicas and rebalanced. */
+class OrderedModeTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final int SHARDS = 4;
+
+    private NatsServerProcess nats;
+    private EventStream stream;
+    private final List<Worker> workers = new ArrayList<>();
+    /** shard -> the seqs in the order they were handled, by any replica. */
+    private final Map<Integer, List<Long>> handled = new ConcurrentHashMap<>();
+    /** replica -> the shards it handled. */
+    private final Map<Integer, java.util.Set<Integer>> shardsByReplica = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        nats = NatsServerProcess.start();
+        stream = new EventStream(nats.url(), "discord");
+        stream.create();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        workers.forEach(Worker::drain);
+        stream.close();
+        nats.close();
+    }
+
+    private Worker startReplica() throws Exception {
+        int replica = workers.size();
+        Map<String, String> env = new HashMap<>(Map.of("NATS_URL", nats.url(), "WORKER_METRICS_PORT", "0",
+                "WORKER_ORDERED", "true", "SHARD_COUNT", Integer.toString(SHARDS), "WORKER_DRAIN_TIMEOUT", "10s"));
+        Worker worker = Worker.builder(WorkerConfig.from(env)).on("MESSAGE_CREATE", e -> {
+            Thread.sleep(ThreadLocalRandom.current().nextInt(3)); // uneven handler times would expose reordering
+            handled.computeIfAbsent(e.shard(), s -> new CopyOnWriteArrayList<>()).add(e.seq());
+            shardsByReplica.computeIfAbsent(replica, r -> ConcurrentHashMap.newKeySet()).add(e.shard());
+        }).build();
+        workers.add(worker);
+        worker.start();
+        return worker;
+    }
+
+    private void publish(int fromSeq, int toSeq) throws Exception {
+        for (int seq = fromSeq; seq < toSeq; seq++) {
+            for (int shard = 0; shard < SHARDS; shard++) {
+                stream.publish(shard, seq, "MESSAGE_CREATE", EventStream.message("s" + shard + "-" + seq));
+            }
+        }
+    }
+
+    private boolean allHandled(int count) {
+        return handled.size() == SHARDS && handled.values().stream().allMatch(l -> l.size() >= count);
+    }
+
+    @Test
+    void eachShardIsHandledInOrderAcrossReplicasAndRebalances() throws Exception {
+        Worker first = startReplica();
+        startReplica();
+        await().atMost(WAIT).until(() -> owned(workers.get(0)) + owned(workers.get(1)) == SHARDS
+                && owned(workers.get(0)) == 2);
+        publish(1, 51);
+        await().atMost(WAIT).until(() -> allHandled(50));
+        assertEquals(2, shardsByReplica.size(), "both replicas took a share of the shards");
+        assertFalse(shardsByReplica.get(0).stream().anyMatch(shardsByReplica.get(1)::contains));
+
+        first.drain(); // leaves the group: the other replica takes every shard
+        await().atMost(WAIT).until(() -> owned(workers.get(1)) == SHARDS);
+        publish(51, 101);
+        await().atMost(WAIT).until(() -> allHandled(100));
+
+        for (var entry : handled.entrySet()) {
+            List<Long> seqs = entry.getValue();
+            for (int i = 1; i < seqs.size(); i++) {
+                assertTrue(seqs.get(i - 1) < seqs.get(i), "shard " + entry.getKey() + " out of order: " + seqs);
+            }
+            assertEquals(100, seqs.size(), "shard " + entry.getKey() + " handled each event once");
+        }
+    }
+
+    private static int owned(Worker worker) {
+        return (int) worker.registry().get("shardgate.worker.owned.shards").gauge().value();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.shardgate.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.protocol.Subjects;
+import dev.shardgate.proxy.GatewayProxy;
+import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.proxy.config.ProxyConfig;
+import dev.shardgate.simulator.Simulator;
+import dev.shardgate.testkit.JavaProcess;
+import dev.shardgate.testkit.NatsServerProcess;
+import dev.shardgate.worker.gateway.GatewayClient;
+import dev.shardgate.worker.gateway.GatewayInfo;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.api.ConsumerInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Worker JVMs behind the real gateway proxy (in this JVM) and the Discord simulator. */
+class ProxyEndToEndTest {
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final int SHARDS = 2;
+
+    private static NatsServerProcess nats;
+    private static Simulator sim;
+    private static GatewayProxy proxy;
+    private static Connection client;
+
+    @BeforeAll
+    static void startEdge() throws Exception {
+        nats = NatsServerProcess.start();
+        sim = Simulator.builder().token("sim-token").shards(SHARDS).heartbeatInterval(Duration.ofSeconds(5))
+                .eventsPerSecondPerShard(10).start();
+        proxy = GatewayProxy.start(ProxyConfig.from(ConfigSource.of(Map.of("DISCORD_TOKEN", "sim-token",
+                "DISCORD_API_URL", sim.apiUrl(), "NATS_URL", nats.url(), "ROLES", "gateway", "ADMIN_PORT", "0",
+                "REST_PORT", "0"))));
+        await().atMost(WAIT).until(proxy::isReady);
+        client = Nats.connect(nats.url());
+    }
+
+    @AfterAll
+    static void stopEdge() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (sim != null) {
+            sim.close();
+        }
+        if (nats != null) {
+            nats.close();
+        }
+    }
+
+    @Test
+    void gatewayClientGetsTheShardCountFromTheProxy() throws Exception {
+        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10));
+        GatewayInfo info = gateway.info();
+        assertEquals(SHARDS, info.shardCount());
+    }
+
+    @Test
+    void allWorkersStoppedForSixtySecondsCostNoReconnectAndTheBacklogIsHandledAfter() throws Exception {
+        Path records = Files.createTempDirectory("shardgate-sigstop");
+        List<JavaProcess> workers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                workers.add(JavaProcess.start(RecordingWorker.class, Map.of("NATS_URL", nats.url(),
+                        "WORKER_METRICS_PORT", "0", "RECORD_TYPES", "MESSAGE_CREATE,TYPING_START,MESSAGE_REACTION_ADD",
+                        "RECORD_FILE", records.resolve("replica-" + i + ".log").toString())));
+            }
+            await().atMost(WAIT).until(() -> done(records).size() > 20);
+            int identifies = sim.gateway().identifies().size();
+            int resumes = sim.gateway().resumes().size();
+
+            workers.forEach(w -> w.signal("STOP"));
+            long backlogStart = pending();
+            Thread.sleep(60_000); // the scenario itself: every worker frozen for 60 s while events keep coming
+            long backlog = pending() - backlogStart;
+            workers.forEach(w -> w.signal("CONT"));
+
+            assertEquals(identifies, sim.gateway().identifies().size(), "no shard identified again");
+            assertEquals(resumes, sim.gateway().resumes().size(), "no shard resumed");
+            assertTrue(backlog > 0, "events piled up in the stream while the workers were stopped");
+            await().atMost(WAIT).until(() -> {
+                ConsumerInfo c = client.jetStreamManagement().getConsumerInfo("DISCORD_EVENTS", "workers");
+                return c.getNumPending() == 0 && c.getNumAckPending() == 0;
+            });
+            System.out.printf("SIGSTOP 60 s: backlog of %d events handled after SIGCONT; %d handled in all%n",
+                    backlog, done(records).size());
+        } finally {
+            workers.forEach(JavaProcess::close);
+        }
+    }
+
+    private static long pending() throws Exception {
+        return client.jetStreamManagement().getConsumerInfo("DISCORD_EVENTS", "workers").getNumPending();
+    }
+
+    private static Set<String> done(Path records) throws Exception {
+        Set<String> done = new HashSet<>();
+        try (var files = Files.list(records)) {
+            for (Path f : files.toList()) {
+                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).forEach(done::add);
+            }
+        }
+        return done;
+    }
+}

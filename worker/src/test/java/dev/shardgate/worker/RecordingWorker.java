@@ -1,0 +1,50 @@
+package dev.shardgate.worker;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A worker JVM for process tests: for each event of RECORD_TYPES (default MESSAGE_CREATE) it appends
+ * {@code begin <type>:<shard>:<seq>} to RECORD_FILE, waits HANDLER_DELAY_MS, appends {@code done ...} and returns
+ * (then the library acks). Lines reach the kernel before the ack, so they survive SIGKILL and the test can
+ * count losses and duplicates exactly.
+ */
+public final class RecordingWorker {
+    private RecordingWorker() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long delay = Long.parseLong(System.getenv().getOrDefault("HANDLER_DELAY_MS", "0"));
+        FileChannel out = FileChannel.open(Path.of(System.getenv("RECORD_FILE")), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        EventHandler record = event -> {
+            String id = event.type() + ":" + event.shard() + ":" + event.seq();
+            write(out, "begin " + id);
+            if (delay > 0) {
+                Thread.sleep(delay); // simulated work
+            }
+            write(out, "done " + id);
+        };
+        Worker.Builder builder = Worker.builder(WorkerConfig.fromEnvironment());
+        for (String type : System.getenv().getOrDefault("RECORD_TYPES", "MESSAGE_CREATE").split(",")) {
+            builder.on(type.trim(), record);
+        }
+        Worker worker = builder.build();
+        worker.drainOnShutdown();
+        worker.start();
+        worker.awaitStopped();
+    }
+
+    private static void write(FileChannel out, String line) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        synchronized (out) {
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+        }
+    }
+}

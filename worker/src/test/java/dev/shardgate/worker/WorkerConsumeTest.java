@@ -1,0 +1,244 @@
+package dev.shardgate.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.testkit.NatsServerProcess;
+import dev.shardgate.worker.consume.DeadLetters;
+import io.micrometer.core.instrument.Counter;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.ConsumerInfo;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The library against a real nats-server, fed contract-shaped events by the test. */
+class WorkerConsumeTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private NatsServerProcess nats;
+    private EventStream stream;
+    private final List<Worker> workers = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        nats = NatsServerProcess.start();
+        stream = new EventStream(nats.url(), "discord");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        workers.forEach(Worker::drain);
+        stream.close();
+        nats.close();
+    }
+
+    private Worker start(Map<String, String> extra, Consumer<Worker.Builder> handlers, Clock clock) throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of("NATS_URL", nats.url(), "WORKER_METRICS_PORT", "0",
+                "WORKER_RETRY_BACKOFF", "100ms", "WORKER_MAX_DELIVERIES", "3", "WORKER_DRAIN_TIMEOUT", "10s"));
+        env.putAll(extra);
+        Worker.Builder builder = Worker.builder(WorkerConfig.from(env)).clock(clock);
+        handlers.accept(builder);
+        Worker worker = builder.build();
+        workers.add(worker);
+        worker.start();
+        return worker;
+    }
+
+    private static double count(Worker worker, String type, String outcome) {
+        Counter c = worker.registry().find("shardgate.worker.events").tags("type", type, "outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    private ConsumerInfo consumer() throws Exception {
+        return stream.connection().jetStreamManagement().getConsumerInfo("DISCORD_EVENTS", "workers");
+    }
+
+    @Test
+    void routesEventsByTypeWithShardSeqAndBodyAndAcksThem() throws Exception {
+        stream.create();
+        Map<String, Event> seen = new ConcurrentHashMap<>();
+        Worker worker = start(Map.of(), b -> b
+                .on("MESSAGE_CREATE", e -> seen.put(e.json().path("content").asText(), e))
+                .on("INTERACTION_CREATE", e -> seen.put("interaction", e)), Clock.systemUTC());
+        stream.publish(3, 17, "MESSAGE_CREATE", EventStream.message("hello"));
+        stream.publish(1, 5, "INTERACTION_CREATE", "{\"id\":\"9\",\"type\":2}");
+        stream.publish(2, 8, "TYPING_START", "{}");
+
+        await().atMost(WAIT).until(() -> seen.size() == 2 && count(worker, "TYPING_START", "unrouted") == 1);
+        Event message = seen.get("hello");
+        assertEquals("MESSAGE_CREATE", message.type());
+        assertEquals(3, message.shard());
+        assertEquals(17, message.seq());
+        assertEquals(EventStream.message("hello"), message.text());
+        assertEquals(1, message.deliveries());
+        assertEquals(1, seen.get("interaction").shard());
+        await().atMost(WAIT).until(() -> consumer().getNumAckPending() == 0 && consumer().getNumPending() == 0);
+        assertEquals(1, count(worker, "MESSAGE_CREATE", "handled"));
+    }
+
+    @Test
+    void poisonEventIsRetriedWithBackoffThenDeadLetteredWithItsError() throws Exception {
+        stream.create();
+        AtomicInteger attempts = new AtomicInteger();
+        Worker worker = start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> {
+            attempts.incrementAndGet();
+            throw new IllegalStateException("poison pill");
+        }), Clock.systemUTC());
+        stream.publish(4, 99, "MESSAGE_CREATE", EventStream.message("poison"));
+
+        Message dead = nextDeadLetter();
+        assertEquals(3, attempts.get(), "WORKER_MAX_DELIVERIES deliveries, then no more");
+        assertEquals("discord.deadletter.4.MESSAGE_CREATE", dead.getSubject());
+        assertEquals(EventStream.message("poison"), new String(dead.getData()));
+        assertTrue(dead.getHeaders().getFirst(DeadLetters.ERROR).contains("IllegalStateException: poison pill"),
+                dead.getHeaders().getFirst(DeadLetters.ERROR));
+        assertEquals("3", dead.getHeaders().getFirst(DeadLetters.DELIVERIES));
+        assertEquals("99", dead.getHeaders().getFirst("Discord-Seq"));
+        await().atMost(WAIT).until(() -> consumer().getNumAckPending() == 0);
+        assertEquals(2, count(worker, "MESSAGE_CREATE", "failed"));
+        assertEquals(1, count(worker, "MESSAGE_CREATE", "dead_lettered"));
+        assertEquals(2, worker.registry().find("shardgate.worker.redeliveries").counter().count());
+    }
+
+    @Test
+    void bodyThatIsNotJsonIsDeadLetteredAtOnceAndTheWorkerKeepsServing() throws Exception {
+        stream.create();
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        Worker worker = start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> handled.add(e.json().path("content").asText())),
+                Clock.systemUTC());
+        stream.publish(0, 1, "MESSAGE_CREATE", "{not json");
+        stream.publish(0, 2, "MESSAGE_CREATE", EventStream.message("after"));
+
+        Message dead = nextDeadLetter();
+        assertTrue(dead.getHeaders().getFirst(DeadLetters.ERROR).contains("is not the expected JSON"));
+        assertEquals("1", dead.getHeaders().getFirst(DeadLetters.DELIVERIES));
+        await().atMost(WAIT).until(() -> handled.contains("after"));
+        assertEquals(0, count(worker, "MESSAGE_CREATE", "failed"));
+    }
+
+    @Test
+    void eventsOlderThanTheirTypesLimitAreSkippedAndCounted() throws Exception {
+        stream.create();
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        // the worker's clock runs 10 s ahead: every event looks 10 s old
+        Worker worker = start(Map.of("WORKER_MAX_AGE_MESSAGE_CREATE", "1m"), b -> b
+                .on("INTERACTION_CREATE", e -> handled.add("interaction"))
+                .on("MESSAGE_CREATE", e -> handled.add("message")),
+                Clock.offset(Clock.systemUTC(), Duration.ofSeconds(10)));
+        stream.publish(0, 1, "INTERACTION_CREATE", "{\"id\":\"1\",\"type\":2}");
+        stream.publish(0, 2, "MESSAGE_CREATE", EventStream.message("x"));
+
+        await().atMost(WAIT).until(() -> handled.contains("message")
+                && count(worker, "INTERACTION_CREATE", "skipped_too_old") == 1);
+        assertEquals(Set.of("message"), handled);
+        await().atMost(WAIT).until(() -> consumer().getNumAckPending() == 0);
+    }
+
+    @Test
+    void handlersInFlightNeverExceedTheLimit() throws Exception {
+        stream.create();
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger peak = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        start(Map.of("WORKER_MAX_IN_FLIGHT", "4"), b -> b.on("MESSAGE_CREATE", e -> {
+            peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+            release.await();
+            running.decrementAndGet();
+            done.incrementAndGet();
+        }), Clock.systemUTC());
+        for (int i = 0; i < 20; i++) {
+            stream.publish(i % 3, i, "MESSAGE_CREATE", EventStream.message("m" + i));
+        }
+        await().atMost(WAIT).until(() -> running.get() == 4);
+        // the other 16 wait in the stream or the replica's bounded pull buffer, not in handlers
+        assertTrue(consumer().getNumAckPending() <= 8, "pulled at most in-flight + one batch");
+        release.countDown();
+        await().atMost(WAIT).until(() -> done.get() == 20);
+        assertEquals(4, peak.get());
+    }
+
+    @Test
+    void startsBeforeTheStreamExistsAndConsumesOnceItDoes() throws Exception {
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        Thread starter = Thread.ofVirtual().start(() -> {
+            try {
+                start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> handled.add(e.json().path("content").asText())),
+                        Clock.systemUTC());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(WAIT).until(() -> !workers.isEmpty() && workers.get(0).state() == WorkerState.WAITING_FOR_STREAM);
+        stream.create();
+        stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("late"));
+        starter.join(WAIT.toMillis());
+        await().atMost(WAIT).until(() -> handled.contains("late"));
+        assertEquals(WorkerState.RUNNING, workers.get(0).state());
+    }
+
+    @Test
+    void survivesNatsGoingAwayAndHandlesWhatComesAfter() throws Exception {
+        stream.create();
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> handled.add(e.json().path("content").asText())),
+                Clock.systemUTC());
+        stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("before"));
+        await().atMost(WAIT).until(() -> handled.contains("before"));
+
+        nats.stop();
+        nats.restart();
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+            stream.publish(0, 2, "MESSAGE_CREATE", EventStream.message("after"));
+            return true;
+        });
+        await().atMost(Duration.ofSeconds(60)).until(() -> handled.contains("after"));
+    }
+
+    @Test
+    void drainFinishesTheEventInFlightAndAcksIt() throws Exception {
+        stream.create();
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicInteger finished = new AtomicInteger();
+        Worker worker = start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> {
+            started.countDown();
+            Thread.sleep(500); // a handler that takes a while: the drain must wait for it
+            finished.incrementAndGet();
+        }), Clock.systemUTC());
+        stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("slow"));
+        assertTrue(started.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+
+        assertTrue(worker.drain());
+        assertEquals(1, finished.get());
+        assertEquals(WorkerState.STOPPED, worker.state());
+        ConsumerInfo info = consumer();
+        assertEquals(0, info.getNumAckPending());
+        assertEquals(0, info.getNumPending());
+        assertEquals(1, info.getAckFloor().getStreamSequence());
+    }
+
+    private Message nextDeadLetter() throws Exception {
+        JetStreamSubscription sub = stream.connection().jetStream().subscribe("discord.deadletter.>",
+                PullSubscribeOptions.builder().stream(WorkerConfig.DEFAULT_DEAD_LETTER_STREAM).build());
+        await().atMost(WAIT).ignoreExceptions().until(() -> stream.connection().jetStreamManagement()
+                .getStreamInfo(WorkerConfig.DEFAULT_DEAD_LETTER_STREAM).getStreamState().getMsgCount() > 0);
+        List<Message> messages = sub.fetch(1, Duration.ofSeconds(5));
+        assertEquals(1, messages.size());
+        return messages.get(0);
+    }
+}

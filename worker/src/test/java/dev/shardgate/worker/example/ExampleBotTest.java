@@ -1,0 +1,50 @@
+package dev.shardgate.worker.example;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.shardgate.testkit.NatsServerProcess;
+import dev.shardgate.worker.Event;
+import dev.shardgate.worker.EventStream;
+import dev.shardgate.worker.FakeRestProxy;
+import dev.shardgate.worker.Worker;
+import dev.shardgate.worker.WorkerConfig;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The example bot of CONTRACT.md, fed events through JetStream, answering through a REST proxy stand-in. */
+class ExampleBotTest {
+    @Test
+    void answersPingMessagesAndThePingCommandAndIgnoresTheRest() throws Exception {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+                EventStream stream = new EventStream(nats.url(), "discord");
+                FakeRestProxy rest = new FakeRestProxy()) {
+            stream.create();
+            Worker.Builder builder = Worker.builder(WorkerConfig.from(Map.of("NATS_URL", nats.url(),
+                    "REST_PROXY_URL", rest.url(), "WORKER_METRICS_PORT", "0")));
+            Worker worker = new ExampleBot(builder.rest()).register(builder).build();
+            worker.start();
+            try {
+                stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("hello"));
+                stream.publish(0, 2, "MESSAGE_CREATE",
+                        "{\"channel_id\":\"5\",\"content\":\"!ping\",\"author\":{\"id\":\"8\",\"bot\":true}}");
+                stream.publish(0, 3, "MESSAGE_CREATE", EventStream.message("!ping"));
+                stream.publish(1, 1, "INTERACTION_CREATE",
+                        "{\"id\":\"77\",\"token\":\"abc\",\"type\":2,\"data\":{\"name\":\"ping\"}}");
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> rest.requests().size() == 2);
+                var byPath = rest.requests().stream()
+                        .collect(java.util.stream.Collectors.toMap(FakeRestProxy.Request::path, r -> r));
+                assertEquals("{\"content\":\"pong\"}", byPath.get("/api/v10/channels/42/messages").body());
+                assertEquals(Event.JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"),
+                        Event.JSON.readTree(byPath.get("/api/v10/interactions/77/abc/callback").body()));
+                await().atMost(Duration.ofSeconds(30)).until(() -> worker.registry().find("shardgate.worker.events")
+                        .tag("outcome", "handled").counters().stream().mapToDouble(c -> c.count()).sum() == 4);
+                assertEquals(2, rest.requests().size(), "the bot's own message and 'hello' got no answer");
+            } finally {
+                worker.drain();
+            }
+        }
+    }
+}
