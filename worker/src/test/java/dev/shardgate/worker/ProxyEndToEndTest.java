@@ -2,17 +2,27 @@ package dev.shardgate.worker;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.GatewayProxy;
 import dev.shardgate.proxy.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
+import dev.shardgate.proxy.rest.RestProxy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.testkit.JavaProcess;
 import dev.shardgate.testkit.NatsServerProcess;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shardgate.worker.example.ExampleBot;
 import dev.shardgate.worker.gateway.GatewayClient;
 import dev.shardgate.worker.gateway.GatewayInfo;
+import dev.shardgate.worker.gateway.MemberChunks;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.api.ConsumerInfo;
@@ -71,6 +81,50 @@ class ProxyEndToEndTest {
         GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10));
         GatewayInfo info = gateway.info();
         assertEquals(SHARDS, info.shardCount());
+    }
+
+    @Test
+    void presenceGoesToEveryShardThroughTheProxy() throws Exception {
+        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10));
+        gateway.updatePresence(Event.JSON.readTree(
+                "{\"since\":null,\"activities\":[],\"status\":\"idle\",\"afk\":false}"));
+        await().atMost(WAIT).until(() -> sim.gateway().commands().stream()
+                .filter(c -> c.op() == 3 && c.json().contains("idle")).map(c -> c.shardId()).distinct().count() == SHARDS);
+    }
+
+    @Test
+    void requestGuildMembersReturnsTheRequestersOwnChunks() throws Exception {
+        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10));
+        long guild = sim.gateway().guildIds(1)[0];
+        ObjectNode request = Event.JSON.createObjectNode().put("guild_id", Long.toUnsignedString(guild))
+                .put("query", "").put("limit", 5);
+        MemberChunks chunks = gateway.requestGuildMembers(request, Duration.ofSeconds(30));
+        assertTrue(chunks.complete(), "every chunk arrived");
+        assertEquals(guild, Long.parseUnsignedLong(chunks.chunks().get(0).path("guild_id").asText()));
+        assertFalse(chunks.members().isEmpty());
+        assertTrue(sim.gateway().commands(1).stream().anyMatch(c -> c.op() == 8 && c.json().contains(chunks.nonce())),
+                "the command went to the guild's shard");
+    }
+
+    @Test
+    void exampleBotAnswersPingThroughTheRestProxy() throws Exception {
+        int restPort = NatsServerProcess.freePort();
+        try (RestProxy rest = RestProxy.start(ProxyConfig.from(ConfigSource.of(Map.of("DISCORD_TOKEN",
+                "sim-token", "DISCORD_API_URL", sim.apiUrl(), "ROLES", "rest", "ADMIN_PORT", "0",
+                "REST_PORT", Integer.toString(restPort)))), new SimpleMeterRegistry());
+                JavaProcess bot = JavaProcess.start(ExampleBot.class, Map.of("NATS_URL", nats.url(),
+                        "WORKER_CONSUMER", "example-bot", "WORKER_METRICS_PORT", "0",
+                        "REST_PROXY_URL", "http://127.0.0.1:" + restPort + "/api/v10"))) {
+            long channel = 880000000000000001L;
+            sim.gateway().dispatch(0, "MESSAGE_CREATE", "{\"id\":\"880000000000000002\",\"channel_id\":\""
+                    + channel + "\",\"content\":\"!ping\",\"author\":{\"id\":\"5\",\"username\":\"u\"}}");
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest list = HttpRequest.newBuilder(URI.create(sim.apiUrl() + "/channels/" + channel + "/messages"))
+                    .header("Authorization", "Bot sim-token").build();
+            await().atMost(WAIT).until(() -> http.send(list, HttpResponse.BodyHandlers.ofString()).body()
+                    .contains("\"content\":\"pong\""));
+            assertTrue(bot.isAlive(), bot.logText());
+        }
     }
 
     @Test

@@ -14,6 +14,10 @@ import java.nio.file.StandardOpenOption;
  * count losses and duplicates exactly.
  */
 public final class RecordingWorker {
+    static {
+        ShutdownLogging.install();
+    }
+
     private RecordingWorker() {
     }
 

@@ -4,9 +4,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.shardgate.protocol.BotToken;
 import dev.shardgate.proxy.rest.limit.Answer;
-import dev.shardgate.proxy.rest.limit.Limiter;
 import dev.shardgate.proxy.rest.limit.Permit;
 import dev.shardgate.proxy.rest.limit.RateLimitScope;
+import dev.shardgate.proxy.rest.limit.RateLimiter;
 import dev.shardgate.proxy.rest.limit.Rejection;
 import dev.shardgate.proxy.rest.limit.Ticket;
 import dev.shardgate.proxy.rest.route.BadRouteException;
@@ -45,17 +45,19 @@ final class RestHandler implements HttpHandler {
     private static final int MAX_429_RETRIES = 3;
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final long RETRY_BACKOFF_NANOS = 250_000_000L;
+    /** A permit granted within this time of its request reaching the limiter did not wait for any limit. */
+    private static final long NO_WAIT_NANOS = 1_000_000L;
 
     private final RestConfig config;
     private final URI apiUrl;
     private final BotToken botToken;
     private final TokenId botTokenId;
-    private final Limiter limiter;
+    private final RateLimiter limiter;
     private final HttpClient client;
     private final ClientWatch watch;
     private final RestMetrics metrics;
 
-    RestHandler(RestConfig config, URI apiUrl, BotToken botToken, Limiter limiter, HttpClient client,
+    RestHandler(RestConfig config, URI apiUrl, BotToken botToken, RateLimiter limiter, HttpClient client,
                 ClientWatch watch, RestMetrics metrics) {
         this.config = config;
         this.apiUrl = apiUrl;
@@ -201,7 +203,7 @@ final class RestHandler implements HttpHandler {
                 continue;
             }
             relay(exchange, response, errorBody);
-            if (permit.waitedNanos() == 0 && rateLimitRetries == 0 && errorRetries == 0) {
+            if (permit.waitedNanos() < NO_WAIT_NANOS && rateLimitRetries == 0 && errorRetries == 0) {
                 metrics.overhead((System.nanoTime() - started) - (answeredAt - sentAt));
             }
             metrics.request(route.template(), status, false);

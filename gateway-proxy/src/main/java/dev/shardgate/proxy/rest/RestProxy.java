@@ -2,16 +2,20 @@ package dev.shardgate.proxy.rest;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.shardgate.protocol.BotToken;
+import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.rest.limit.ActorScheduler;
 import dev.shardgate.proxy.rest.limit.Limiter;
 import dev.shardgate.proxy.rest.limit.LimiterMetrics;
+import dev.shardgate.proxy.rest.limit.RateLimiter;
+import dev.shardgate.proxy.rest.shared.SharedLimiter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -29,29 +33,36 @@ public final class RestProxy implements AutoCloseable {
     private final ActorScheduler scheduler;
     private final HttpClient client;
     private final ClientWatch watch;
-    private final Limiter limiter;
+    private final SharedLimiter shared;
 
     private RestProxy(HttpServer server, ExecutorService requests, ActorScheduler scheduler, HttpClient client,
-                      ClientWatch watch, Limiter limiter) {
+                      ClientWatch watch, SharedLimiter shared) {
         this.server = server;
         this.requests = requests;
         this.scheduler = scheduler;
         this.client = client;
         this.watch = watch;
-        this.limiter = limiter;
+        this.shared = shared;
     }
 
     /** Starts serving on {@code REST_PORT} (0 in the config disables it, but then this is not called). */
     public static RestProxy start(ProxyConfig config, MeterRegistry registry) throws IOException {
         return start(RestConfig.from(config.source()), config.token(), config.apiUrl(),
-                new InetSocketAddress(config.restPort()), registry);
+                new InetSocketAddress(config.restPort()), registry, config.natsUrls(), config.subjects());
     }
 
-    /** Starts serving on the given address (port 0 picks a free one) in front of {@code apiUrl}. */
+    /**
+     * Starts serving on the given address (port 0 picks a free one) in front of {@code apiUrl}; with
+     * {@code REST_SHARE_LIMITS} on, shares the limits with the other replicas through NATS.
+     */
     public static RestProxy start(RestConfig config, BotToken token, URI apiUrl, InetSocketAddress bind,
-                                  MeterRegistry registry) throws IOException {
+                                  MeterRegistry registry, List<String> natsUrls, Subjects subjects)
+            throws IOException {
         ActorScheduler scheduler = new ActorScheduler();
-        Limiter limiter = new Limiter(scheduler, config, new LimiterMetrics(registry));
+        Limiter local = new Limiter(scheduler, config, new LimiterMetrics(registry));
+        SharedLimiter shared = config.shareLimits()
+                ? SharedLimiter.start(config, local, natsUrls, subjects, registry) : null;
+        RateLimiter limiter = shared != null ? shared : local;
         ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
         HttpClient client = HttpClient.newBuilder()
                 .version("https".equals(apiUrl.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
@@ -67,7 +78,7 @@ public final class RestProxy implements AutoCloseable {
         server.start();
         LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0} in front of {1}; {2}",
                 server.getAddress(), apiUrl, config);
-        return new RestProxy(server, requests, scheduler, client, watch, limiter);
+        return new RestProxy(server, requests, scheduler, client, watch, shared);
     }
 
     /** The bound port. */
@@ -75,13 +86,17 @@ public final class RestProxy implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    Limiter limiter() {
-        return limiter;
+    /** The shared limits of this replica, when {@code REST_SHARE_LIMITS} is on. */
+    java.util.Optional<SharedLimiter> shared() {
+        return java.util.Optional.ofNullable(shared);
     }
 
     @Override
     public void close() {
         server.stop(0);
+        if (shared != null) {
+            shared.close();
+        }
         watch.close();
         client.shutdownNow();
         requests.shutdownNow();

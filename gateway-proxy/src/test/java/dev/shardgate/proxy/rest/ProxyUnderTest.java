@@ -28,7 +28,9 @@ final class ProxyUnderTest implements AutoCloseable {
         Map<String, String> settings = new HashMap<>(env);
         try {
             proxy = RestProxy.start(RestConfig.from(ConfigSource.of(settings)), BotToken.of(SimulatedDiscord.TOKEN),
-                    apiUrl, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry);
+                    apiUrl, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry,
+                    java.util.List.of(settings.getOrDefault("NATS_URL", "nats://127.0.0.1:4222")),
+                    new dev.shardgate.protocol.Subjects("discord"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

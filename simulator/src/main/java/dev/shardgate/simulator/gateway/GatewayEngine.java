@@ -121,7 +121,6 @@ final class GatewayEngine {
 
     void onClose(WebSocket socket, int code, boolean remote) {
         Connection c = connections.remove(socket);
-        LOG.log(Level.INFO, "DEBUGCLOSE code={0} remote={1}", code, remote);
         if (c == null) {
             return;
         }

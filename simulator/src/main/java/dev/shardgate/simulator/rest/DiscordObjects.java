@@ -46,8 +46,7 @@ final class DiscordObjects {
     }
 
     ObjectNode user(long id) {
-        return id == botId ? botUser() : user(id, "user" + Long.toUnsignedString(id).substring(
-                Math.max(0, Long.toUnsignedString(id).length() - 6)));
+        return id == botId ? botUser() : user(id, "user" + Long.remainderUnsigned(id, 1_000_000));
     }
 
     private ObjectNode user(long id, String username) {

@@ -2,6 +2,7 @@ package dev.shardgate.worker.example;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shardgate.worker.Event;
+import dev.shardgate.worker.ShutdownLogging;
 import dev.shardgate.worker.Worker;
 import dev.shardgate.worker.WorkerConfig;
 import dev.shardgate.worker.WorkerConfigException;
@@ -15,6 +16,10 @@ import java.lang.System.Logger.Level;
  * copies can run side by side.
  */
 public final class ExampleBot {
+    static {
+        ShutdownLogging.install(); // before the logger below initialises logging
+    }
+
     private static final System.Logger LOG = System.getLogger(ExampleBot.class.getName());
     /** Interaction type 2: an application (slash) command. */
     static final int APPLICATION_COMMAND = 2;

@@ -27,6 +27,8 @@ public final class RestClient {
     public static final String SECRET_HEADER = "X-Shardgate-Secret";
     /** The proxy may hold a request while a rate limit resets, so allow for that. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    private static final java.util.regex.Pattern TOKEN_IN_ROUTE =
+            java.util.regex.Pattern.compile("(/(?:interactions|webhooks)/\\d+/)[^/?]+");
 
     private final URI base;
     private final Optional<String> secret;
@@ -122,12 +124,13 @@ public final class RestClient {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             record(sample, method, "unreachable");
-            throw new RestException(method + " " + route + ": REST proxy at " + base + " unreachable: " + e, 0, "");
+            throw new RestException(method + " " + redact(route) + ": REST proxy at " + base + " unreachable: " + e, 0,
+                    "");
         }
         record(sample, method, Integer.toString(response.statusCode()));
         if (response.statusCode() / 100 != 2) {
             String text = new String(response.body(), StandardCharsets.UTF_8);
-            throw new RestException(method + " " + route + " answered " + response.statusCode() + ": "
+            throw new RestException(method + " " + redact(route) + " answered " + response.statusCode() + ": "
                     + (text.length() > 500 ? text.substring(0, 500) + "..." : text), response.statusCode(), text);
         }
         return new RestResponse(response.statusCode(), response.headers(), response.body());
@@ -136,6 +139,11 @@ public final class RestClient {
     private void record(Timer.Sample sample, String method, String status) {
         sample.stop(Timer.builder("shardgate.worker.rest.requests").description("REST calls through the REST proxy")
                 .tag("method", method).tag("status", status).register(registry));
+    }
+
+    /** The route without interaction and webhook tokens, which are credentials and must not reach the logs. */
+    static String redact(String route) {
+        return TOKEN_IN_ROUTE.matcher(route).replaceAll("$1:token");
     }
 
     private static String reaction(String channelId, String messageId, String emoji) {

@@ -2,6 +2,7 @@ package dev.shardgate.worker.example;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.testkit.NatsServerProcess;
 import dev.shardgate.worker.Event;
@@ -9,12 +10,54 @@ import dev.shardgate.worker.EventStream;
 import dev.shardgate.worker.FakeRestProxy;
 import dev.shardgate.worker.Worker;
 import dev.shardgate.worker.WorkerConfig;
+import dev.shardgate.worker.WorkerState;
+import dev.shardgate.worker.consume.DeadLetters;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The example bot of CONTRACT.md, fed events through JetStream, answering through a REST proxy stand-in. */
 class ExampleBotTest {
+    @Test
+    void aRestProxyThatIsDownFailsTheHandlerVisiblyAndTheEventIsDeadLetteredNotLost() throws Exception {
+        int metricsPort = NatsServerProcess.freePort();
+        try (NatsServerProcess nats = NatsServerProcess.start();
+                EventStream stream = new EventStream(nats.url(), "discord")) {
+            stream.create();
+            Worker.Builder builder = Worker.builder(WorkerConfig.from(Map.of("NATS_URL", nats.url(),
+                    "REST_PROXY_URL", "http://127.0.0.1:" + NatsServerProcess.freePort() + "/api/v10",
+                    "WORKER_METRICS_PORT", Integer.toString(metricsPort), "WORKER_MAX_DELIVERIES", "2",
+                    "WORKER_RETRY_BACKOFF", "100ms")));
+            Worker worker = new ExampleBot(builder.rest()).register(builder).build();
+            worker.start();
+            try {
+                stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("!ping"));
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> stream.connection()
+                        .jetStreamManagement().getStreamInfo(WorkerConfig.DEFAULT_DEAD_LETTER_STREAM)
+                        .getStreamState().getMsgCount() == 1);
+                var dead = stream.connection().jetStreamManagement()
+                        .getLastMessage(WorkerConfig.DEFAULT_DEAD_LETTER_STREAM, "discord.deadletter.0.MESSAGE_CREATE");
+                assertTrue(dead.getHeaders().getFirst(DeadLetters.ERROR).contains("unreachable"));
+
+                HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertTrue(metrics.body().contains(
+                        "shardgate_worker_events_total{outcome=\"failed\",type=\"MESSAGE_CREATE\"} 1.0"), metrics.body());
+                assertTrue(metrics.body().contains(
+                        "shardgate_worker_events_total{outcome=\"dead_lettered\",type=\"MESSAGE_CREATE\"} 1.0"));
+                assertTrue(metrics.body().contains("status=\"unreachable\""));
+                assertEquals(WorkerState.RUNNING, worker.state(), "the worker keeps serving");
+            } finally {
+                worker.drain();
+            }
+        }
+    }
+
     @Test
     void answersPingMessagesAndThePingCommandAndIgnoresTheRest() throws Exception {
         try (NatsServerProcess nats = NatsServerProcess.start();

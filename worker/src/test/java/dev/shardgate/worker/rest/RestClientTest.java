@@ -81,6 +81,16 @@ class RestClientTest {
     }
 
     @Test
+    void interactionTokensNeverAppearInErrors() {
+        proxy.answer(404, "{\"code\":10062,\"message\":\"Unknown interaction\"}");
+        RestException e = assertThrows(RestException.class,
+                () -> client(Optional.empty()).replyToInteraction("9", "secret-token", "pong"));
+        assertFalse(e.getMessage().contains("secret-token"), e.getMessage());
+        assertTrue(e.getMessage().contains("/interactions/9/:token/callback"), e.getMessage());
+        assertEquals("/webhooks/1/:token/messages/@original", RestClient.redact("/webhooks/1/abc/messages/@original"));
+    }
+
+    @Test
     void idsThatWouldChangeTheRouteAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> client(Optional.empty()).deleteMessage("1/../2", "3"));
         assertTrue(proxy.requests().isEmpty());

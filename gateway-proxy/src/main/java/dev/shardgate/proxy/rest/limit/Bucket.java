@@ -28,6 +28,8 @@ final class Bucket {
     private long blockedUntil = Long.MIN_VALUE;
     /** The longest {@code Reset-After} seen: how long a slot whose answer never came is held. */
     private long windowNanos = DEFAULT_WINDOW;
+    /** The part of the limit this process may use (replicas that cannot coordinate split it). */
+    private double share = 1.0;
     private Scheduler.Cancellable wakeup;
     private long wakeupAt = Long.MAX_VALUE;
 
@@ -48,7 +50,16 @@ final class Bucket {
         if (now < blockedUntil) {
             return false;
         }
-        return limit == UNKNOWN ? inFlight == 0 : free > 0;
+        return limit == UNKNOWN ? inFlight == 0 : free > reserved();
+    }
+
+    void share(double share) {
+        this.share = share;
+    }
+
+    /** Slots left to other processes: never used here, so the shares add up to at most the limit. */
+    private int reserved() {
+        return limit - (int) Math.floor(limit * share);
     }
 
     /** When {@link #canSend} may turn true without an answer arriving, or {@code Long.MAX_VALUE}. */
@@ -144,7 +155,7 @@ final class Bucket {
         if (limit == UNKNOWN) {
             return position == 0 && inFlight == 0 ? base : Long.MAX_VALUE;
         }
-        int k = position - free;
+        int k = position - (free - reserved());
         if (k < 0) {
             return base;
         }

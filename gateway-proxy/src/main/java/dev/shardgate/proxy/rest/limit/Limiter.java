@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * to it, so they can be called from any thread; timers (bucket resets, the global window, deadlines) are
  * scheduled on it rather than polled.
  */
-public final class Limiter {
+public final class Limiter implements RateLimiter {
     enum End { ANSWERED, UNSENT, LOST }
 
     private static final System.Logger LOG = System.getLogger(Limiter.class.getName());
@@ -36,6 +36,7 @@ public final class Limiter {
     private final InvalidRequestBreaker breaker;
     private final Map<TokenId, TokenLimits> tokens = new HashMap<>();
     private double globalShare = 1.0;
+    private long coldUntil = Long.MIN_VALUE;
 
     public Limiter(Scheduler scheduler, RestConfig config, LimiterMetrics metrics) {
         this.scheduler = scheduler;
@@ -47,15 +48,12 @@ public final class Limiter {
         scheduler.schedule(this::sweep, SWEEP_INTERVAL);
     }
 
-    /** The limiter's clock, for deadlines. */
+    @Override
     public long nanoTime() {
         return scheduler.nanoTime();
     }
 
-    /**
-     * Queues a request. The future completes with a permit when it may be sent, or fails with a
-     * {@link Rejection}; {@link CompletableFuture#cancel} on it (the client left) takes it out of the queue.
-     */
+    @Override
     public CompletableFuture<Permit> acquire(Ticket ticket) {
         CompletableFuture<Permit> result = new CompletableFuture<>();
         scheduler.execute(() -> {
@@ -80,16 +78,36 @@ public final class Limiter {
     }
 
     /**
-     * The share of every token's global limit this process may use (replicas split it when they cannot
-     * coordinate). Takes effect for new sends at once.
+     * The part of every limit (global and per bucket) this process may use: replicas that cannot coordinate
+     * split the limits so that together they stay under them. Takes effect for new sends at once.
      */
-    public void setGlobalShare(double share) {
+    public void setShare(double share) {
         scheduler.execute(() -> {
-            globalShare = Math.max(0.0, Math.min(1.0, share));
+            double next = Math.max(0.0, Math.min(1.0, share));
+            if (next == globalShare) {
+                return;
+            }
+            LOG.log(System.Logger.Level.INFO, "limiter share {0} -> {1}", globalShare, next);
+            globalShare = next;
             tokens.values().forEach(t -> {
                 t.global.resize(shareOf(globalLimit));
+                t.buckets.values().forEach(b -> {
+                    b.share(next);
+                    drain(b);
+                });
                 drainGlobal(t);
             });
+        });
+    }
+
+    /**
+     * Sends nothing that counts against a global limit before {@code delayNanos} from now: a limiter that has
+     * just taken over from another process does not know what that one sent in the last window.
+     */
+    public void pauseFor(long delayNanos) {
+        scheduler.execute(() -> {
+            coldUntil = Math.max(coldUntil, scheduler.nanoTime() + delayNanos);
+            tokens.values().forEach(this::drainGlobal);
         });
     }
 
@@ -148,7 +166,7 @@ public final class Limiter {
     private void enterBucket(Waiter w) {
         w.delayTimer = null;
         long now = scheduler.nanoTime();
-        Bucket b = w.token.bucketFor(w.ticket.route());
+        Bucket b = w.token.bucketFor(w.ticket.route(), globalShare);
         if (b == null) {
             enterGlobal(w);
             return;
@@ -199,7 +217,7 @@ public final class Limiter {
     private void drainGlobal(TokenLimits t) {
         long now = scheduler.nanoTime();
         while (!t.globalQueue.isEmpty()) {
-            long at = Math.max(t.global.nextFree(now), t.globalPausedUntil);
+            long at = Math.max(t.global.nextFree(now), Math.max(t.globalPausedUntil, coldUntil));
             if (at > now) {
                 t.wakeGlobalAt(at, scheduler, () -> drainGlobal(t));
                 return;
@@ -228,7 +246,7 @@ public final class Limiter {
         w.stage = Waiter.Stage.GRANTED;
         long waited = scheduler.nanoTime() - w.arrived;
         metrics.waited(w.ticket.route().globalExempt(), waited);
-        w.future.complete(new Permit(this, w, waited));
+        w.future.complete(new LocalPermit(this, w, waited));
     }
 
     private void reject(Waiter w, Rejection.Reason reason, long retryAfterNanos) {
@@ -284,7 +302,7 @@ public final class Limiter {
         return true;
     }
 
-    void onEnd(Permit permit, Answer answer, End end) {
+    void onEnd(LocalPermit permit, Answer answer, End end) {
         scheduler.execute(() -> end(permit.waiter, answer, end));
     }
 
@@ -428,7 +446,7 @@ public final class Limiter {
         // The slot was held in a provisional bucket that merged into an existing one: the real bucket did not
         // reserve it, so it only takes Discord's count; the provisional slot is given back.
         held.unsent();
-        Bucket target = t.buckets.computeIfAbsent(real, Bucket::new);
+        Bucket target = t.bucket(real, globalShare);
         target.reserve();
         target.answered(now, a, margin);
         return target;

@@ -53,13 +53,21 @@ final class TokenLimits {
     }
 
     /** The bucket a route's requests wait in, or null when the route has no per-route limit. */
-    Bucket bucketFor(Route route) {
+    Bucket bucketFor(Route route, double share) {
         String hash = hashes.get(route.template());
         if (NO_LIMIT.equals(hash)) {
             return null;
         }
         BucketKey key = hash == null ? BucketKey.provisional(id, route) : BucketKey.ofHash(id, hash, route.major());
-        return buckets.computeIfAbsent(key, Bucket::new);
+        return bucket(key, share);
+    }
+
+    Bucket bucket(BucketKey key, double share) {
+        return buckets.computeIfAbsent(key, k -> {
+            Bucket b = new Bucket(k);
+            b.share(share);
+            return b;
+        });
     }
 
     String sublimitKey(Route route) {

@@ -1,0 +1,77 @@
+package dev.shardgate.proxy.rest.shared;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardgate.proxy.rest.limit.Answer;
+import dev.shardgate.proxy.rest.limit.RateLimitScope;
+import dev.shardgate.proxy.rest.route.MajorParameter;
+import dev.shardgate.proxy.rest.route.Route;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * The messages replicas exchange with the leader's limiter over NATS, as JSON. Times are relative milliseconds,
+ * since replicas do not share a monotonic clock. Nothing here carries a token: only its fingerprint.
+ */
+final class LimiterProtocol {
+    static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    private LimiterProtocol() {
+    }
+
+    /** A follower asks for a permit. {@code rid} names the request for its cancel. */
+    record Acquire(String rid, String token, String method, String template, String majorKind, String majorValue,
+                   boolean exempt, String sublimit, long deadlineMillis, long notBeforeMillis, boolean retry) {
+        static Acquire of(String rid, String token, Route r, long deadlineMillis, long notBeforeMillis, boolean retry) {
+            return new Acquire(rid, token, r.method(), r.template(), r.major().kind(), r.major().value(),
+                    r.globalExempt(), r.sublimit().orElse(null), deadlineMillis, notBeforeMillis, retry);
+        }
+
+        Route route() {
+            return new Route(method, template, new MajorParameter(majorKind, majorValue), exempt,
+                    Optional.ofNullable(sublimit));
+        }
+    }
+
+    /** The leader's answer: a permit id, a rejection with its wait, or {@code notLeader}. */
+    record Reply(String permit, long waitedNanos, String rejected, double retryAfter, boolean notLeader) { }
+
+    /** A follower ends a permit: {@code end} is answered, unsent or lost. */
+    record End(String permit, String end, int status, Integer limit, Integer remaining, Double resetAfter,
+               String bucket, String scope, double retryAfter) {
+        static End answered(String permit, Answer a) {
+            return new End(permit, "answered", a.status(), a.limit().isPresent() ? a.limit().getAsInt() : null,
+                    a.remaining().isPresent() ? a.remaining().getAsInt() : null,
+                    a.resetAfterSeconds().isPresent() ? a.resetAfterSeconds().getAsDouble() : null,
+                    a.bucket().orElse(null), a.scope().name(), a.retryAfterSeconds());
+        }
+
+        Answer answer() {
+            return new Answer(status, limit == null ? OptionalInt.empty() : OptionalInt.of(limit),
+                    remaining == null ? OptionalInt.empty() : OptionalInt.of(remaining),
+                    resetAfter == null ? OptionalDouble.empty() : OptionalDouble.of(resetAfter),
+                    Optional.ofNullable(bucket), RateLimitScope.valueOf(scope), retryAfter);
+        }
+    }
+
+    record Cancel(String rid) { }
+
+    record Presence(String replica) { }
+
+    static byte[] write(Object message) {
+        try {
+            return JSON.writeValueAsBytes(message);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode " + message.getClass().getSimpleName(), e);
+        }
+    }
+
+    static <T> T read(byte[] data, Class<T> type) throws IOException {
+        return JSON.readValue(data, type);
+    }
+}

@@ -1,0 +1,354 @@
+package dev.shardgate.proxy.rest.shared;
+
+import dev.shardgate.protocol.Subjects;
+import dev.shardgate.proxy.rest.RestConfig;
+import dev.shardgate.proxy.rest.limit.Limiter;
+import dev.shardgate.proxy.rest.limit.Permit;
+import dev.shardgate.proxy.rest.limit.RateLimiter;
+import dev.shardgate.proxy.rest.limit.Rejection;
+import dev.shardgate.proxy.rest.limit.Ticket;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.StorageType;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One view of the limits for several REST proxy replicas, through NATS. One replica holds a lease (a key with a
+ * time-to-live in a JetStream key-value bucket) and with it the limits: its {@link Limiter} serves every
+ * replica's requests by request-reply ({@link LimiterServer}). A follower asks the leader for each permit and
+ * tells it each answer. Without a reachable leader a replica falls back to its fixed share of every limit,
+ * {@code 1 / REST_REPLICAS}, after waiting long enough for the leader to have stopped counting it; the leader
+ * in turn leaves the share of every replica it does not hear from to that replica. So the replicas together
+ * stay under Discord's limits whatever fails: they only get slower.
+ *
+ * <p>Threads: {@code rest-share} connects, renews or takes the lease and publishes presence every
+ * {@value #TICK_MILLIS} ms; NATS's dispatcher threads take presence and replies. {@link #close()} stops them.
+ */
+public final class SharedLimiter implements RateLimiter, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SharedLimiter.class.getName());
+    static final long TICK_MILLIS = 500;
+    private static final Duration LEASE_TTL = Duration.ofSeconds(3);
+    /** A leader that could not renew for this long stops leading, well before the lease expires for others. */
+    private static final long STEP_DOWN_MILLIS = 1_500;
+    private static final long PRESENCE_TIMEOUT_MILLIS = 2_000;
+    /** How long a follower must have been present before the leader lets it share the leader's limits. */
+    private static final long SETTLE_MILLIS = 2_000;
+    private static final long WINDOW_MILLIS = 1_000;
+    private static final String LEASE_KEY = "leader";
+
+    private final RestConfig config;
+    private final Limiter local;
+    private final List<String> natsUrls;
+    private final SharedSubjects subjects;
+    private final String replica = UUID.randomUUID().toString().substring(0, 8);
+    private final Map<String, long[]> seen = new ConcurrentHashMap<>();
+    private final AtomicLong requests = new AtomicLong();
+    /** Acquires sent to the leader and not yet answered: failed at once when the connection drops. */
+    private final Map<String, CompletableFuture<Message>> awaitingLeader = new ConcurrentHashMap<>();
+    private final AtomicInteger modeGauge = new AtomicInteger();
+    private final MeterRegistry registry;
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile ShareMode mode = ShareMode.FALLBACK;
+    private volatile String leader;
+    private volatile Connection connection;
+    private KeyValue lease;
+    private LimiterServer server;
+    private long lastRenewal;
+
+    private SharedLimiter(RestConfig config, Limiter local, List<String> natsUrls, Subjects subjects,
+                          MeterRegistry registry) {
+        this.config = config;
+        this.local = local;
+        this.natsUrls = natsUrls;
+        this.subjects = SharedSubjects.of(subjects);
+        this.registry = registry;
+        Gauge.builder("shardgate.rest.share.mode", modeGauge, AtomicInteger::get)
+                .description("how this replica shares the limits: 0 fallback (own share), 1 follower, 2 leader")
+                .register(registry);
+        thread = Thread.ofPlatform().daemon().name("rest-share").unstarted(this::run);
+    }
+
+    /** Starts in fallback (its own share) and joins the shared limits once NATS answers. */
+    public static SharedLimiter start(RestConfig config, Limiter local, List<String> natsUrls, Subjects subjects,
+                                      MeterRegistry registry) {
+        SharedLimiter s = new SharedLimiter(config, local, natsUrls, subjects, registry);
+        s.local.setShare(s.ownShare());
+        s.local.pauseFor(s.fallbackPauseNanos());
+        s.thread.start();
+        LOG.log(System.Logger.Level.INFO, "REST replica {0}: sharing limits through NATS with up to {1} replicas",
+                s.replica, config.expectedReplicas());
+        return s;
+    }
+
+    public ShareMode mode() {
+        return mode;
+    }
+
+    @Override
+    public long nanoTime() {
+        return local.nanoTime();
+    }
+
+    @Override
+    public CompletableFuture<Permit> acquire(Ticket ticket) {
+        Connection c = connection;
+        String l = leader;
+        if (mode == ShareMode.FOLLOWER && c != null && l != null && c.getStatus() == Connection.Status.CONNECTED) {
+            return remote(c, l, ticket);
+        }
+        return local.acquire(ticket);
+    }
+
+    private CompletableFuture<Permit> remote(Connection c, String leaderId, Ticket ticket) {
+        String rid = replica + "-" + requests.incrementAndGet();
+        long now = local.nanoTime();
+        long deadlineMillis = Math.max(0, (ticket.deadline() - now) / 1_000_000);
+        long notBeforeMillis = ticket.notBefore() > now ? (ticket.notBefore() - now) / 1_000_000 : 0;
+        byte[] body = LimiterProtocol.write(LimiterProtocol.Acquire.of(rid, ticket.token().fingerprint(),
+                ticket.route(), deadlineMillis, notBeforeMillis, ticket.retry()));
+        CompletableFuture<Permit> result = new CompletableFuture<>();
+        CompletableFuture<Message> asked = c.requestWithTimeout(subjects.acquire(leaderId), body,
+                Duration.ofMillis(deadlineMillis + config.shareTimeout().toMillis()));
+        awaitingLeader.put(rid, asked);
+        asked.whenComplete((msg, error) -> {
+                    awaitingLeader.remove(rid);
+                    if (error != null) {
+                        leaderUnreachable("the leader did not answer an acquire (" + error.getClass().getSimpleName() + ")");
+                        local.acquire(ticket).whenComplete((p, e) -> settle(result, p, e));
+                        return;
+                    }
+                    onReply(c, leaderId, ticket, msg, result);
+                });
+        result.whenComplete((p, e) -> {
+            if (e instanceof CancellationException) {
+                try {
+                    c.publish(subjects.cancel(leaderId), LimiterProtocol.write(new LimiterProtocol.Cancel(rid)));
+                } catch (RuntimeException ignored) {
+                    // The leader's lease on any permit it granted ends it.
+                }
+            }
+        });
+        return result;
+    }
+
+    private void onReply(Connection c, String leaderId, Ticket ticket, Message msg, CompletableFuture<Permit> result) {
+        LimiterProtocol.Reply reply;
+        try {
+            reply = LimiterProtocol.read(msg.getData(), LimiterProtocol.Reply.class);
+        } catch (IOException e) {
+            result.completeExceptionally(new IllegalStateException("the leader sent an unreadable reply"));
+            return;
+        }
+        if (reply.notLeader()) {
+            leaderUnreachable("replica " + leaderId + " is no longer the leader");
+            local.acquire(ticket).whenComplete((p, e) -> settle(result, p, e));
+        } else if (reply.permit() != null) {
+            settle(result, new RemotePermit(c, subjects.end(leaderId), reply.permit(), reply.waitedNanos()), null);
+        } else {
+            result.completeExceptionally(new Rejection(Rejection.Reason.valueOf(reply.rejected()), reply.retryAfter()));
+        }
+    }
+
+    private static void settle(CompletableFuture<Permit> result, Permit permit, Throwable error) {
+        if (error != null) {
+            result.completeExceptionally(error);
+        } else if (!result.complete(permit)) {
+            permit.unsent();
+        }
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "shared-limits tick failed", e);
+            }
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void tick() {
+        long now = System.currentTimeMillis();
+        if (connection == null && !connect()) {
+            return;
+        }
+        if (connection.getStatus() != Connection.Status.CONNECTED) {
+            if (mode == ShareMode.FOLLOWER || (mode == ShareMode.LEADER && now - lastRenewal > STEP_DOWN_MILLIS)) {
+                transition(ShareMode.FALLBACK, "NATS is unreachable");
+            }
+            return;
+        }
+        try {
+            KeyValueEntry entry = lease.get(LEASE_KEY);
+            String holder = entry == null ? null : new String(entry.getValue(), StandardCharsets.UTF_8);
+            if (holder == null) {
+                lease.create(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8));
+                lastRenewal = now;
+                transition(ShareMode.LEADER, "took the free lease");
+            } else if (holder.equals(replica)) {
+                lease.update(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8), entry.getRevision());
+                lastRenewal = now;
+                transition(ShareMode.LEADER, "renewed the lease");
+            } else {
+                leader = holder;
+                transition(ShareMode.FOLLOWER, "replica " + holder + " holds the lease");
+            }
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            if (mode == ShareMode.FOLLOWER || (mode == ShareMode.LEADER && now - lastRenewal > STEP_DOWN_MILLIS)) {
+                transition(ShareMode.FALLBACK, "the lease cannot be read or renewed (" + e.getClass().getSimpleName() + ")");
+            }
+            return;
+        }
+        if (mode == ShareMode.LEADER) {
+            local.setShare(leaderShare(now));
+        }
+        if (mode != ShareMode.FALLBACK) {
+            connection.publish(subjects.presence(), LimiterProtocol.write(new LimiterProtocol.Presence(replica)));
+        }
+    }
+
+    /** The leader's part: its own and that of every follower it has heard from long enough; not the others'. */
+    private double leaderShare(long now) {
+        long settled = seen.entrySet().stream().filter(e -> !e.getKey().equals(replica))
+                .filter(e -> now - e.getValue()[1] <= PRESENCE_TIMEOUT_MILLIS && e.getValue()[1] - e.getValue()[0] >= SETTLE_MILLIS)
+                .count();
+        return Math.min(1.0, (1.0 + settled) / config.expectedReplicas());
+    }
+
+    private void onPresence(Message msg) {
+        try {
+            String id = LimiterProtocol.read(msg.getData(), LimiterProtocol.Presence.class).replica();
+            long now = System.currentTimeMillis();
+            seen.compute(id, (k, times) -> times == null || now - times[1] > PRESENCE_TIMEOUT_MILLIS
+                    ? new long[] {now, now} : new long[] {times[0], now});
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "dropped a malformed presence message");
+        }
+    }
+
+    private boolean connect() {
+        try {
+            Options options = Options.builder().servers(natsUrls.toArray(String[]::new))
+                    .connectionName("shardgate-rest-" + replica).maxReconnects(-1)
+                    .reconnectWait(Duration.ofMillis(250)).connectionTimeout(Duration.ofSeconds(2))
+                    .connectionListener((conn, event) -> {
+                        if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
+                            leaderUnreachable("the NATS connection dropped");
+                            awaitingLeader.values().forEach(f -> f.completeExceptionally(
+                                    new IOException("the NATS connection dropped")));
+                        }
+                    }).build();
+            Connection c = Nats.connect(options);
+            try {
+                c.keyValueManagement().create(KeyValueConfiguration.builder().name(subjects.leaseBucket())
+                        .ttl(LEASE_TTL).maxHistoryPerKey(1).storageType(StorageType.Memory).build());
+                lease = c.keyValue(subjects.leaseBucket());
+            } catch (IOException | JetStreamApiException e) {
+                c.close();
+                throw new IOException("the lease bucket cannot be created: " + e.getMessage(), e);
+            }
+            Dispatcher presence = c.createDispatcher(this::onPresence);
+            presence.subscribe(subjects.presence());
+            server = new LimiterServer(c, subjects, replica, local, () -> mode == ShareMode.LEADER,
+                    config.upstreamTimeout().toMillis() + 5_000);
+            connection = c;
+            LOG.log(System.Logger.Level.INFO, "REST replica {0} connected to NATS", replica);
+            return true;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "NATS not reachable yet: {0}", e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void leaderUnreachable(String why) {
+        synchronized (this) {
+            if (mode == ShareMode.FOLLOWER) {
+                transition(ShareMode.FALLBACK, why);
+            }
+        }
+    }
+
+    /** The one place the mode changes; every change is logged and counted. */
+    private synchronized void transition(ShareMode next, String why) {
+        if (next == mode) {
+            return;
+        }
+        LOG.log(next == ShareMode.FALLBACK ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                "REST replica {0}: {1} -> {2} ({3})", replica, mode, next, why);
+        Counter.builder("shardgate.rest.share.transitions").tag("from", mode.name()).tag("to", next.name())
+                .register(registry).increment();
+        ShareMode previous = mode;
+        mode = next;
+        modeGauge.set(next.ordinal());
+        switch (next) {
+            case LEADER -> {
+                local.setShare(leaderShare(System.currentTimeMillis()));
+                // What the previous leader let out in its last window is unknown here.
+                local.pauseFor((WINDOW_MILLIS + config.resetMargin().toMillis()) * 1_000_000);
+            }
+            case FOLLOWER -> local.setShare(ownShare());
+            case FALLBACK -> {
+                local.setShare(ownShare());
+                if (previous != ShareMode.FALLBACK) {
+                    local.pauseFor(fallbackPauseNanos());
+                }
+            }
+        }
+    }
+
+    private double ownShare() {
+        return 1.0 / config.expectedReplicas();
+    }
+
+    /** Long enough for the leader to stop counting this replica and for what it granted since to age out. */
+    private long fallbackPauseNanos() {
+        return (PRESENCE_TIMEOUT_MILLIS + TICK_MILLIS + WINDOW_MILLIS + config.resetMargin().toMillis()) * 1_000_000;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+        if (server != null) {
+            server.close();
+        }
+        Connection c = connection;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.shardgate.proxy.rest.shared;
+
+import dev.shardgate.protocol.Subjects;
+
+/** The NATS names of the shared REST limits, under the process's subject prefix. */
+record SharedSubjects(String prefix) {
+    static SharedSubjects of(Subjects subjects) {
+        return new SharedSubjects(subjects.prefix());
+    }
+
+    String presence() {
+        return prefix + ".rest.presence";
+    }
+
+    String acquire(String replica) {
+        return prefix + ".rest.limiter." + replica + ".acquire";
+    }
+
+    String end(String replica) {
+        return prefix + ".rest.limiter." + replica + ".end";
+    }
+
+    String cancel(String replica) {
+        return prefix + ".rest.limiter." + replica + ".cancel";
+    }
+
+    /** The JetStream key-value bucket holding the leader's lease (KV names allow no dots). */
+    String leaseBucket() {
+        return prefix.replace('.', '_') + "_rest_lease";
+    }
+}

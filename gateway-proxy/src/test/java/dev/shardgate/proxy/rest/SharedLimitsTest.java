@@ -1,0 +1,72 @@
+package dev.shardgate.proxy.rest;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.proxy.rest.shared.ShareMode;
+import dev.shardgate.simulator.rest.RateLimitScope;
+import dev.shardgate.simulator.rest.RestSettings;
+import dev.shardgate.testkit.NatsServerProcess;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Two REST proxy replicas under load share one view of the limits through NATS, and stay under them without it. */
+class SharedLimitsTest {
+
+    @Test
+    void twoReplicasTogetherStayUnderTheLimitsAndStillDoWhenNatsGoesAway() {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+             SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
+            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
+                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            try (ProxyUnderTest a = new ProxyUnderTest(discord.apiUrl(), env);
+                 ProxyUnderTest b = new ProxyUnderTest(discord.apiUrl(), env)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> Set.of(mode(a), mode(b))
+                        .equals(Set.of(ShareMode.LEADER, ShareMode.FOLLOWER)));
+
+                List<HttpResponse<String>> shared = load(a, b, 300, 0);
+                assertEquals(300, shared.stream().filter(r -> r.statusCode() == 200).count());
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
+                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+
+                nats.stop();
+                List<HttpResponse<String>> alone = load(a, b, 120, 1_000);
+                assertEquals(120, alone.stream().filter(r -> r.statusCode() == 200).count(),
+                        () -> alone.stream().map(r -> r.statusCode() + " " + r.body()).collect(Collectors.joining("\n")));
+                assertEquals(ShareMode.FALLBACK, mode(a));
+                assertEquals(ShareMode.FALLBACK, mode(b));
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
+                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+            }
+        }
+    }
+
+    private static ShareMode mode(ProxyUnderTest p) {
+        return p.proxy.shared().orElseThrow().mode();
+    }
+
+    /** Requests over many channels, alternating between the replicas, all at once. */
+    private static List<HttpResponse<String>> load(ProxyUnderTest a, ProxyUnderTest b, int count, int channelBase) {
+        List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ProxyUnderTest p = i % 2 == 0 ? a : b;
+            long channel = 930_000_000_000_000_000L + channelBase + i % 60;
+            pending.add(p.sendAsync(i % 3 == 0
+                    ? p.request("/channels/" + channel + "/messages").header("Content-Type", "application/json")
+                            .POST(ProxyUnderTest.json("{\"content\":\"hi " + i + "\"}")).build()
+                    : p.request("/channels/" + channel).GET().build()));
+        }
+        return pending.stream().map(CompletableFuture::join).toList();
+    }
+
+}
