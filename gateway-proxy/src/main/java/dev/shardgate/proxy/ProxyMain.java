@@ -19,6 +19,10 @@ public final class ProxyMain {
     }
 
     public static void main(String[] args) throws Exception {
+        // Before the first log call, so that the hand-over's log lines survive the JVM's shutdown.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", HandoverLogManager.class.getName());
+        }
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format",
                     "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");

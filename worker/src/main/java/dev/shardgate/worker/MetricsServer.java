@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
@@ -27,7 +28,7 @@ public final class MetricsServer implements AutoCloseable {
         server.createContext("/healthz", ex -> reply(ex, 200, "text/plain", "ok\n"));
         server.createContext("/readyz", ex -> {
             WorkerState s = state.get();
-            reply(ex, s == WorkerState.RUNNING ? 200 : 503, "text/plain", s.name().toLowerCase(java.util.Locale.ROOT) + "\n");
+            reply(ex, s == WorkerState.RUNNING ? 200 : 503, "text/plain", s.name().toLowerCase(Locale.ROOT) + "\n");
         });
         server.start();
     }

@@ -25,8 +25,10 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,7 +67,7 @@ public final class Worker {
     private final ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("ack-progress").daemon().factory());
     private final Object lock = new Object();
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private WorkerState state = WorkerState.NEW;
     private final GatewayClient gateway;
     private volatile Connection connection;
@@ -267,7 +269,7 @@ public final class Worker {
                 })
                 .connectionListener((conn, event) -> {
                     LOG.log(Level.INFO, "NATS " + event);
-                    metrics.natsEvent(event.name().toLowerCase(java.util.Locale.ROOT));
+                    metrics.natsEvent(event.name().toLowerCase(Locale.ROOT));
                 })
                 .build();
     }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -18,7 +19,7 @@ public final class WorkerMetrics {
         HANDLED, FAILED, SKIPPED_TOO_OLD, DEAD_LETTERED, UNROUTED;
 
         String tag() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -72,7 +73,7 @@ public final class WorkerMetrics {
     }
 
     public void stateChange(WorkerState to) {
-        registry.counter("shardgate.worker.state.transitions", "to", to.name().toLowerCase(java.util.Locale.ROOT))
+        registry.counter("shardgate.worker.state.transitions", "to", to.name().toLowerCase(Locale.ROOT))
                 .increment();
     }
 }

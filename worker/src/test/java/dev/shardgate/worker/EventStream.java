@@ -49,7 +49,11 @@ public final class EventStream implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        connection.close();
+    public void close() {
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -108,13 +108,12 @@ class ProxyEndToEndTest {
 
     @Test
     void exampleBotAnswersPingThroughTheRestProxy() throws Exception {
-        int restPort = NatsServerProcess.freePort();
         try (RestProxy rest = RestProxy.start(ProxyConfig.from(ConfigSource.of(Map.of("DISCORD_TOKEN",
                 "sim-token", "DISCORD_API_URL", sim.apiUrl(), "ROLES", "rest", "ADMIN_PORT", "0",
-                "REST_PORT", Integer.toString(restPort)))), new SimpleMeterRegistry());
+                "REST_PORT", Integer.toString(NatsServerProcess.freePort())))), new SimpleMeterRegistry());
                 JavaProcess bot = JavaProcess.start(ExampleBot.class, Map.of("NATS_URL", nats.url(),
                         "WORKER_CONSUMER", "example-bot", "WORKER_METRICS_PORT", "0",
-                        "REST_PROXY_URL", "http://127.0.0.1:" + restPort + "/api/v10"))) {
+                        "REST_PROXY_URL", "http://127.0.0.1:" + rest.port() + "/api/v10"))) {
             long channel = 880000000000000001L;
             sim.gateway().dispatch(0, "MESSAGE_CREATE", "{\"id\":\"880000000000000002\",\"channel_id\":\""
                     + channel + "\",\"content\":\"!ping\",\"author\":{\"id\":\"5\",\"username\":\"u\"}}");

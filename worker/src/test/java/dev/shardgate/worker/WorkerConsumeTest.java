@@ -13,12 +13,12 @@ import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.ConsumerInfo;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -32,7 +32,7 @@ class WorkerConsumeTest {
 
     private NatsServerProcess nats;
     private EventStream stream;
-    private final List<Worker> workers = new ArrayList<>();
+    private final List<Worker> workers = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -190,6 +190,29 @@ class WorkerConsumeTest {
         starter.join(WAIT.toMillis());
         await().atMost(WAIT).until(() -> handled.contains("late"));
         assertEquals(WorkerState.RUNNING, workers.get(0).state());
+    }
+
+    @Test
+    void startsWhileNatsIsDownAndConnectsWhenItComes() throws Exception {
+        nats.stop();
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        Thread starter = Thread.ofVirtual().start(() -> {
+            try {
+                start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> handled.add(e.json().path("content").asText())),
+                        Clock.systemUTC());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(WAIT).until(() -> !workers.isEmpty() && workers.get(0).state() == WorkerState.WAITING_FOR_STREAM);
+        nats.restart();
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+            stream.create();
+            return true;
+        });
+        stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("first"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> handled.contains("first"));
+        starter.join(WAIT.toMillis());
     }
 
     @Test

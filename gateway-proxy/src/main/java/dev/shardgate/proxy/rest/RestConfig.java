@@ -78,11 +78,6 @@ public record RestConfig(
                 src.integer("REST_REPLICAS", 2, 1, 1_000));
     }
 
-    /** Settings with every default, for tests and the benchmark. */
-    public static RestConfig defaults() {
-        return from(ConfigSource.of(java.util.Map.of()));
-    }
-
     private static boolean positive(Duration d) {
         return d != null && !d.isNegative() && !d.isZero();
     }

@@ -43,6 +43,8 @@ final class RestHandler implements HttpHandler {
     /** Methods Discord treats as idempotent: safe to send again after a 5xx or a broken connection. */
     private static final Set<String> IDEMPOTENT = Set.of("GET", "PUT", "DELETE");
     private static final int MAX_429_RETRIES = 3;
+    /** Discord requires a {@code DiscordBot (url, version)} User-Agent; used when the client sends none. */
+    static final String USER_AGENT = "DiscordBot (https://github.com/shardgate/shardgate, 0.1.0)";
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final long RETRY_BACKOFF_NANOS = 250_000_000L;
     /** A permit granted within this time of its request reaching the limiter did not wait for any limit. */
@@ -191,8 +193,8 @@ final class RestHandler implements HttpHandler {
             if (status == 429 && answer.scope() != RateLimitScope.CLOUDFLARE && rateLimitRetries < MAX_429_RETRIES) {
                 rateLimitRetries++;
                 retry = true;
-                notBefore = answer.scope() == RateLimitScope.SUBLIMIT
-                        ? limiter.nanoTime() + Math.round(answer.retryAfterSeconds() * 1e9) : 0;
+                // The limiter also blocks the bucket or token; this covers a request that has neither.
+                notBefore = limiter.nanoTime() + Math.round(answer.retryAfterSeconds() * 1e9);
                 continue;
             }
             if (status >= 500 && idempotent && errorRetries < config.retries()) {
@@ -248,6 +250,9 @@ final class RestHandler implements HttpHandler {
             }
         }
         b.header("Authorization", authorization);
+        if (!exchange.getRequestHeaders().containsKey("User-Agent")) {
+            b.header("User-Agent", USER_AGENT);
+        }
         return b.build();
     }
 

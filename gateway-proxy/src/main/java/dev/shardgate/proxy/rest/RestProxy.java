@@ -58,6 +58,7 @@ public final class RestProxy implements AutoCloseable {
     public static RestProxy start(RestConfig config, BotToken token, URI apiUrl, InetSocketAddress bind,
                                   MeterRegistry registry, List<String> natsUrls, Subjects subjects)
             throws IOException {
+        HttpServer server = HttpServer.create(bind, 1024);
         ActorScheduler scheduler = new ActorScheduler();
         Limiter local = new Limiter(scheduler, config, new LimiterMetrics(registry));
         SharedLimiter shared = config.shareLimits()
@@ -70,7 +71,6 @@ public final class RestProxy implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(requests)
                 .build();
-        HttpServer server = HttpServer.create(bind, 1024);
         ClientWatch watch = new ClientWatch(server.getAddress().getPort());
         server.createContext("/", new RestHandler(config, apiUrl, token, limiter, client, watch,
                 new RestMetrics(registry)));

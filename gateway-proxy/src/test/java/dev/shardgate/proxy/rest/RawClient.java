@@ -1,6 +1,5 @@
 package dev.shardgate.proxy.rest;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -38,14 +37,6 @@ final class RawClient implements AutoCloseable {
         }
         byte[] body = in.readNBytes(Integer.parseInt(m.group(1)));
         return head + new String(body, StandardCharsets.ISO_8859_1);
-    }
-
-    /** Everything until the server closes the connection. */
-    String readAll() throws IOException {
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        in.transferTo(out);
-        return out.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override

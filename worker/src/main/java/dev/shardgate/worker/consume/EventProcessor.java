@@ -4,8 +4,8 @@ import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.worker.Event;
 import dev.shardgate.worker.EventFormatException;
 import dev.shardgate.worker.EventHandler;
-import dev.shardgate.worker.WorkerMetrics;
 import dev.shardgate.worker.WorkerMetrics.Outcome;
+import dev.shardgate.worker.WorkerMetrics;
 import dev.shardgate.worker.route.Router;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
@@ -13,6 +13,7 @@ import io.nats.client.impl.NatsJetStreamMetaData;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Takes one delivery from start to its single settlement: admit it (age, delivery limit), run its handler,
@@ -104,7 +105,7 @@ public final class EventProcessor {
         settle(message, event, Outcome.DEAD_LETTERED, Message::ack);
     }
 
-    private void settle(Message message, Event event, Outcome outcome, java.util.function.Consumer<Message> how) {
+    private void settle(Message message, Event event, Outcome outcome, Consumer<Message> how) {
         try {
             how.accept(message);
         } catch (RuntimeException e) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,7 +42,7 @@ public final class OrderedConsumption implements Consumption {
     private final ScheduledExecutorService rebalancer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("ordered-rebalance").daemon().factory());
     private final Map<Integer, PullLoop> loops = new HashMap<>();
-    private final List<PullLoop> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<PullLoop> released = new CopyOnWriteArrayList<>();
 
     public OrderedConsumption(Consumers consumers, String consumer, Subjects subjects, int shardCount,
             Membership membership, EventProcessor processor, InFlight inFlight, ExecutorService handlers,

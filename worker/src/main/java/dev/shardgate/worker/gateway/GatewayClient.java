@@ -10,11 +10,13 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -44,7 +46,7 @@ public final class GatewayClient {
 
     /** Asks a proxy for the shard count; the answer is remembered for guild routing. */
     public GatewayInfo info() throws GatewayException, InterruptedException {
-        JsonNode reply = request(subjects.gatewayInfo(), "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), "gateway info");
+        JsonNode reply = request(subjects.gatewayInfo(), "{}".getBytes(StandardCharsets.UTF_8), "gateway info");
         int count = reply.path("shard_count").asInt(0);
         if (count <= 0) {
             throw new GatewayException("gateway info answered without a positive shard_count: " + reply, false);
@@ -183,7 +185,7 @@ public final class GatewayClient {
 
     private static GatewayException noAnswer(String what, Exception e) {
         String text = String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-        if (text.contains("503") || text.toLowerCase(java.util.Locale.ROOT).contains("no responders")) {
+        if (text.contains("503") || text.toLowerCase(Locale.ROOT).contains("no responders")) {
             return new GatewayException(what + ": no gateway proxy answers (no responders)", false);
         }
         return new GatewayException(what + ": " + text, true);

@@ -2,6 +2,7 @@ package dev.shardgate.worker.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.stream.StreamSupport;
 
 /**
  * The GUILD_MEMBERS_CHUNK events answering one request guild members, in chunk order.
@@ -15,7 +16,7 @@ public record MemberChunks(String nonce, List<JsonNode> chunks, boolean complete
 
     /** Every member of every chunk. */
     public List<JsonNode> members() {
-        return chunks.stream().flatMap(c -> java.util.stream.StreamSupport.stream(c.path("members").spliterator(),
+        return chunks.stream().flatMap(c -> StreamSupport.stream(c.path("members").spliterator(),
                 false)).toList();
     }
 }

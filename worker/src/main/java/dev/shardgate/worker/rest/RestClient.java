@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Discord's REST API through the REST proxy ({@code REST_PROXY_URL}), which adds the bot token and paces
@@ -27,8 +28,7 @@ public final class RestClient {
     public static final String SECRET_HEADER = "X-Shardgate-Secret";
     /** The proxy may hold a request while a rate limit resets, so allow for that. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
-    private static final java.util.regex.Pattern TOKEN_IN_ROUTE =
-            java.util.regex.Pattern.compile("(/(?:interactions|webhooks)/\\d+/)[^/?]+");
+    private static final Pattern TOKEN_IN_ROUTE = Pattern.compile("(/(?:interactions|webhooks)/\\d+/)[^/?]+");
 
     private final URI base;
     private final Optional<String> secret;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.shardgate.worker.Event;
 import java.io.IOException;
 import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
 
 /** A successful answer from Discord through the REST proxy. */
 public record RestResponse(int status, HttpHeaders headers, byte[] body) {
@@ -16,7 +17,7 @@ public record RestResponse(int status, HttpHeaders headers, byte[] body) {
             return Event.JSON.readTree(body);
         } catch (IOException e) {
             throw new RestException("Discord answered " + status + " with a body that is not JSON: " + e.getMessage(),
-                    status, new String(body, java.nio.charset.StandardCharsets.UTF_8));
+                    status, new String(body, StandardCharsets.UTF_8));
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.shardgate.protocol.Subjects;
 import dev.shardgate.worker.EventHandler;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,7 +39,7 @@ public final class Router {
             if (!Subjects.isToken(type)) {
                 throw new IllegalArgumentException("not an event type: '" + type + "'");
             }
-            if (handlers.putIfAbsent(type, java.util.Objects.requireNonNull(handler, "handler")) != null) {
+            if (handlers.putIfAbsent(type, Objects.requireNonNull(handler, "handler")) != null) {
                 throw new IllegalArgumentException("a handler for " + type + " is already registered");
             }
             return this;

@@ -27,7 +27,7 @@ final class InvalidRequestBreaker {
 
     void record(long now) {
         advance(now);
-        counts[(int) Math.floorMod(currentSlot, SLOTS)]++;
+        counts[Math.floorMod(currentSlot, SLOTS)]++;
         total++;
         update();
     }
@@ -50,7 +50,7 @@ final class InvalidRequestBreaker {
         int need = total - closeBelow();
         long slot = currentSlot - SLOTS + 1;
         for (int i = 0; i < SLOTS && need > 0; i++, slot++) {
-            need -= counts[(int) Math.floorMod(slot, SLOTS)];
+            need -= counts[Math.floorMod(slot, SLOTS)];
             if (need <= 0) {
                 return (slot + SLOTS) * SLOT_NANOS;
             }
@@ -85,7 +85,7 @@ final class InvalidRequestBreaker {
         }
         long steps = Math.min(slot - currentSlot, SLOTS);
         for (long i = 1; i <= steps; i++) {
-            int idx = (int) Math.floorMod(currentSlot + i, SLOTS);
+            int idx = Math.floorMod(currentSlot + i, SLOTS);
             total -= counts[idx];
             counts[idx] = 0;
         }

@@ -315,7 +315,8 @@ public final class Limiter implements RateLimiter {
             if (end == End.ANSWERED && a.status() != 401) {
                 t.transition(TokenState.ACTIVE, "a probe was answered " + a.status(), metrics);
             } else {
-                t.probeAt = now + probeInterval;
+                // A probe that never went out does not count: the next request may probe at once.
+                t.probeAt = end == End.UNSENT ? now : now + probeInterval;
             }
         }
         if (w.holdsGlobal) {

@@ -226,6 +226,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             }
             return;
         }
+        seen.values().removeIf(times -> now - times[1] > 60_000);
         if (mode == ShareMode.LEADER) {
             local.setShare(leaderShare(now));
         }

@@ -132,6 +132,36 @@ class LimiterTest {
     }
 
     @Test
+    void aRouteThatTurnsOutToShareAKnownBucketJoinsItsQueue() {
+        Route edit = route("PATCH", "/channels/111/messages/222");
+        Route pin = route("PUT", "/channels/111/pins/222");
+        permit(acquire(edit)).complete(ok(3, 2, 5.0, "shared"));
+        Permit firstPin = permit(acquire(pin));
+        CompletableFuture<Permit> secondPin = acquire(pin);
+        assertFalse(secondPin.isDone(), "the pin route's bucket is unknown: one request at a time");
+        firstPin.complete(ok(3, 0, 4.9, "shared"));
+        assertFalse(secondPin.isDone(), "now known to share the edit's bucket, which is used up");
+        assertFalse(acquire(edit).isDone());
+        clock.advanceMillis(4_926);
+        assertTrue(secondPin.isDone());
+    }
+
+    @Test
+    void aRouteWithoutRateLimitHeadersMeetsOnlyTheGlobalLimit() {
+        Route gateway = route("GET", "/gateway/bot");
+        Permit first = permit(acquire(gateway));
+        CompletableFuture<Permit> second = acquire(gateway);
+        assertFalse(second.isDone());
+        first.complete(Answer.parse(200, n -> null, null));
+        assertTrue(second.isDone());
+        List<CompletableFuture<Permit>> more = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            more.add(acquire(gateway));
+        }
+        assertEquals(10, granted(more));
+    }
+
+    @Test
     void majorParametersAreSeparateLimits() {
         Route a = route("POST", "/channels/111/messages");
         Route b = route("POST", "/channels/222/messages");

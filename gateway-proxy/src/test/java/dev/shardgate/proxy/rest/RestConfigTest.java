@@ -1,0 +1,47 @@
+package dev.shardgate.proxy.rest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.proxy.config.ConfigException;
+import dev.shardgate.proxy.config.ConfigSource;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RestConfigTest {
+    private static RestConfig config(Map<String, String> env) {
+        return RestConfig.from(ConfigSource.of(env));
+    }
+
+    @Test
+    void defaultsFollowDiscordsNumbers() {
+        RestConfig c = config(Map.of());
+        assertEquals(50, c.globalLimit());
+        assertEquals(Duration.ofSeconds(10), c.maxWait());
+        assertTrue(c.invalidRequestLimit() < 10_000);
+        assertEquals(25L * 1024 * 1024, c.maxBodyBytes());
+        assertFalse(c.shareLimits());
+    }
+
+    @Test
+    void badValuesAreRefusedWithAMessageNamingTheVariable() {
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_INVALID_REQUEST_LIMIT", "10000")))
+                .getMessage().contains("REST_INVALID_REQUEST_LIMIT"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_MAX_WAIT", "soon")))
+                .getMessage().contains("REST_MAX_WAIT"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_PROXY_SECRET", "short")))
+                .getMessage().contains("REST_PROXY_SECRET"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_GLOBAL_LIMIT", "0")))
+                .getMessage().contains("REST_GLOBAL_LIMIT"));
+    }
+
+    @Test
+    void theSecretNeverAppearsInItsText() {
+        RestConfig c = config(Map.of("REST_PROXY_SECRET", "a-very-secret-proxy-value"));
+        assertFalse(c.toString().contains("a-very-secret-proxy-value"));
+        assertTrue(c.toString().contains("secret=set"));
+    }
+}
