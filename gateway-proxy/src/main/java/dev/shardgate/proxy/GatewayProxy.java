@@ -8,6 +8,7 @@ import dev.shardgate.proxy.discovery.DiscoveryException;
 import dev.shardgate.proxy.discovery.GatewayBot;
 import dev.shardgate.proxy.discovery.GatewayBotClient;
 import dev.shardgate.proxy.gateway.IdentifyQueue;
+import dev.shardgate.proxy.gateway.ReconnectPolicy;
 import dev.shardgate.proxy.gateway.Shard;
 import dev.shardgate.proxy.gateway.Shard.HandedOverSession;
 import dev.shardgate.proxy.gateway.ShardContext;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,7 +53,6 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class GatewayProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GatewayProxy.class.getName());
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(5);
-    private static final Duration MAX_STARTUP_BACKOFF = Duration.ofSeconds(30);
 
     private final ProxyConfig config;
     private final PrometheusMeterRegistry registry;
@@ -163,22 +164,25 @@ public final class GatewayProxy implements AutoCloseable {
 
     private void startShards(GatewayBot bot) {
         int count = config.shardCount() > 0 ? config.shardCount() : bot.shards();
-        Map<Integer, Shard> created = createShards(count, bot.sessionStartLimit(), bot.url());
+        GatewayBot.SessionStartLimit limit = bot.sessionStartLimit();
+        Map<Integer, Shard> created = createShards(count, limit, bot.url());
         if (created.isEmpty()) {
             return;
         }
-        if (bot.sessionStartLimit().remaining() < created.size()) {
-            LOG.log(System.Logger.Level.WARNING, "session-start budget has {0} identifies left for {1} shards; "
-                    + "shards without a handed-over session will wait for reset_after",
-                    bot.sessionStartLimit().remaining(), created.size());
-        }
         LOG.log(System.Logger.Level.INFO, "starting shards {0} of {1} (max_concurrency {2}, {3} session starts left)",
-                created.keySet(), count, bot.sessionStartLimit().maxConcurrency(), bot.sessionStartLimit().remaining());
+                created.keySet(), count, limit.maxConcurrency(), limit.remaining());
+        Map<Integer, Optional<HandedOverSession>> handedOver = new TreeMap<>();
         for (Shard shard : created.values()) {
             Optional<HandedOverSession> handed = takeHandedOver(shard.id());
+            handedOver.put(shard.id(), handed);
             if (handed.isEmpty()) {
                 identifyQueue.reserve(shard.id());
             }
+        }
+        identifyQueue.identifiedElsewhere(lastIdentifies(limit.maxConcurrency()));
+        identifyQueue.admit(limit);
+        for (Shard shard : created.values()) {
+            Optional<HandedOverSession> handed = handedOver.get(shard.id());
             shard.start(handed.map(HandedOverSession::session), handed.map(HandedOverSession::seq).orElse(-1L));
         }
         commands = CommandService.start(nats, config.subjects(), count, created);
@@ -193,7 +197,9 @@ public final class GatewayProxy implements AutoCloseable {
             return Map.of();
         }
         shardCount = count;
-        identifyQueue = new IdentifyQueue(limit, Clock.systemUTC());
+        GatewayBotClient discovery = new GatewayBotClient(config.apiUrl(), config.token());
+        identifyQueue = new IdentifyQueue(limit, Clock.systemUTC(), () -> discovery.fetch().sessionStartLimit(),
+                sessionStore::recordIdentify);
         Gauge.builder("shardgate_identify_budget_remaining", identifyQueue, IdentifyQueue::remaining)
                 .description("Session starts left before reset_after, as this process counts them").register(registry);
         publisher = new EventPublisher(nats, config.subjects(), config.gateway().publishBuffer(), registry);
@@ -206,6 +212,17 @@ public final class GatewayProxy implements AutoCloseable {
         }
         shards = Map.copyOf(created);
         return created;
+    }
+
+    /** When the previous process of these shards identified, per bucket; empty when unknown. */
+    private Map<Integer, Instant> lastIdentifies(int buckets) {
+        try {
+            return sessionStore.lastIdentifies(buckets);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "identify records unreadable ({0}); a bucket used by the previous "
+                    + "process within 5 s may answer op 9 once", e.toString());
+            return Map.of();
+        }
     }
 
     private Optional<HandedOverSession> takeHandedOver(int shard) {
@@ -222,20 +239,22 @@ public final class GatewayProxy implements AutoCloseable {
         T run() throws Exception;
     }
 
-    /** Retries a start-up step with backoff until it works or the proxy closes, logging each failure clearly. */
+    /**
+     * Retries a start-up step with jittered exponential backoff until it works or the proxy closes, logging each
+     * failure clearly. The jitter keeps a fleet of proxies restarted together from hammering NATS in step.
+     */
     private <T> T retry(String what, Step<T> step) throws InterruptedException {
-        Duration backoff = Duration.ofMillis(500);
+        ReconnectPolicy backoff = new ReconnectPolicy(ThreadLocalRandom.current());
         while (!closed) {
             try {
                 return step.run();
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
+                Duration delay = backoff.nextDelay();
                 LOG.log(System.Logger.Level.ERROR, "cannot {0}: {1}; retrying in {2} ms", what, e.toString(),
-                        backoff.toMillis());
-                Thread.sleep(backoff.toMillis());
-                backoff = backoff.multipliedBy(2).compareTo(MAX_STARTUP_BACKOFF) > 0 ? MAX_STARTUP_BACKOFF
-                        : backoff.multipliedBy(2);
+                        delay.toMillis());
+                Thread.sleep(delay.toMillis());
             }
         }
         throw new InterruptedException("closed during start-up");

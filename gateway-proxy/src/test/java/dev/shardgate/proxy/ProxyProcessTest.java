@@ -32,7 +32,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -124,8 +126,12 @@ class ProxyProcessTest {
                 || l.endsWith("client closed 1001)")), clientCloses.toString());
 
         // Discord keeps sending while no proxy runs; the resume must replay these.
+        Map<Integer, Integer> sentWhileDown = new HashMap<>();
         for (int shard = 0; shard < SHARDS; shard++) {
+            int before = sim.gateway().ledgerOfSession(sessions.get(shard)).size();
             sim.gateway().burst(shard, 25);
+            sentWhileDown.put(shard, sim.gateway().ledgerOfSession(sessions.get(shard)).size() - before);
+            assertTrue(sentWhileDown.get(shard) > 0);
         }
         RunningProxy second = startProxy();
         second.awaitReady();
@@ -136,7 +142,8 @@ class ProxyProcessTest {
                     .orElseThrow(() -> new AssertionError("shard " + id + " did not resume"));
             assertEquals(sessions.get(shard), resume.sessionId());
             assertEquals(ResumeRecord.Outcome.RESUMED, resume.outcome());
-            assertTrue(resume.replayed() >= 25, "replayed " + resume.replayed());
+            assertTrue(resume.replayed() >= sentWhileDown.get(shard), "replayed " + resume.replayed() + " of "
+                    + sentWhileDown.get(shard));
         }
         for (JsonNode shard : second.shards()) {
             assertEquals("RESUMED", shard.get("state").asText(), shard.toString());
@@ -152,6 +159,8 @@ class ProxyProcessTest {
         first.awaitReady();
         sim.gateway().burst(0, 20);
         awaitStreamHoldsLedger();
+        Set<String> firstSessions = Set.copyOf(liveSessionIds().values());
+        int ledgerBeforeKill = sim.gateway().ledger().size();
         first.process.kill();
 
         RunningProxy second = startProxy();
@@ -164,7 +173,12 @@ class ProxyProcessTest {
         for (int shard = 0; shard < SHARDS; shard++) {
             sim.gateway().burst(shard, 20);
         }
-        awaitStreamHoldsLedger();
+        // The dead proxy's sessions stay resumable for a while and keep collecting events nobody will resume.
+        List<DispatchRecord> ledger = sim.gateway().ledger();
+        List<DispatchRecord> delivered = new ArrayList<>(ledger.subList(0, ledgerBeforeKill));
+        ledger.stream().skip(ledgerBeforeKill).filter(r -> !firstSessions.contains(r.sessionId()))
+                .forEach(delivered::add);
+        awaitStreamHolds(() -> delivered);
     }
 
     @Test
@@ -209,12 +223,17 @@ class ProxyProcessTest {
 
     /** The stream holds every dispatch of the simulator's ledger exactly once, with d byte for byte. */
     private void awaitStreamHoldsLedger() throws IOException, InterruptedException {
+        awaitStreamHolds(sim.gateway()::ledger);
+    }
+
+    /** The stream holds exactly these dispatches, each once, with d byte for byte. */
+    private void awaitStreamHolds(Supplier<List<DispatchRecord>> expected) throws IOException, InterruptedException {
         if (client == null) {
             client = Nats.connect(nats.url());
         }
         JetStreamManagement jsm = client.jetStreamManagement();
         await().atMost(PATIENCE).untilAsserted(() -> {
-            List<DispatchRecord> ledger = sim.gateway().ledger();
+            List<DispatchRecord> ledger = expected.get();
             long last = jsm.getStreamInfo("DISCORD_EVENTS").getStreamState().getLastSequence();
             Map<String, byte[]> stored = new HashMap<>();
             for (long seq = 1; seq <= last; seq++) {

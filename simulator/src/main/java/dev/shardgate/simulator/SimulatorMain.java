@@ -42,7 +42,8 @@ public final class SimulatorMain {
                 .sessionStartLimit(number(env, "SIM_SESSION_START_TOTAL", 1000, Integer::parseInt),
                         number(env, "SIM_SESSION_START_REMAINING",
                                 number(env, "SIM_SESSION_START_TOTAL", 1000, Integer::parseInt), Integer::parseInt),
-                        Duration.ofMillis(number(env, "SIM_SESSION_START_RESET_AFTER_MS", 86_400_000L, Long::parseLong)))
+                        Duration.ofMillis(number(env, "SIM_SESSION_START_RESET_AFTER_MS", 86_400_000L,
+                                Long::parseLong)))
                 .heartbeatInterval(Duration.ofMillis(number(env, "SIM_HEARTBEAT_INTERVAL_MS", 41250L, Long::parseLong)))
                 .guildsPerShard(number(env, "SIM_GUILDS_PER_SHARD", 3, Integer::parseInt))
                 .eventsPerSecondPerShard(number(env, "SIM_EVENTS_PER_SECOND", 0.0, Double::parseDouble))

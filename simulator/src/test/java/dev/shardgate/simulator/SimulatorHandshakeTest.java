@@ -154,7 +154,8 @@ class SimulatorHandshakeTest {
     }
 
     private static HttpResponse<String> get(String route, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(sim.apiUrl() + route)).timeout(Duration.ofSeconds(20));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(sim.apiUrl() + route))
+                .timeout(Duration.ofSeconds(20));
         if (authorization != null) {
             b.header("Authorization", authorization);
         }

@@ -3,6 +3,7 @@ package dev.shardgate.proxy.discovery;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.protocol.BotToken;
+import dev.shardgate.proxy.gateway.ReconnectPolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,15 +12,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Asks Discord (or the simulator) {@code GET {DISCORD_API_URL}/gateway/bot}. Each call runs on the caller's thread.
- * Transient failures are retried by {@link #fetchWithRetry}, with exponential backoff; a 401 is final.
+ * Transient failures are retried by {@link #fetchWithRetry}, with the same jittered backoff as shard reconnects;
+ * a 401 is final.
  */
 public final class GatewayBotClient {
     private static final System.Logger LOG = System.getLogger(GatewayBotClient.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
     private final HttpClient http;
     private final URI endpoint;
@@ -54,9 +56,9 @@ public final class GatewayBotClient {
         return parse(response.body());
     }
 
-    /** Retries transient failures until one succeeds; throws the first non-retryable failure. */
+    /** Retries transient failures with jittered exponential backoff until one succeeds; throws a final failure. */
     public GatewayBot fetchWithRetry() throws DiscoveryException, InterruptedException {
-        Duration backoff = Duration.ofSeconds(1);
+        ReconnectPolicy backoff = new ReconnectPolicy(ThreadLocalRandom.current());
         while (true) {
             try {
                 return fetch();
@@ -64,9 +66,9 @@ public final class GatewayBotClient {
                 if (!e.retryable()) {
                     throw e;
                 }
-                LOG.log(System.Logger.Level.WARNING, "{0}; retrying in {1} ms", e.getMessage(), backoff.toMillis());
-                Thread.sleep(backoff.toMillis());
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                Duration delay = backoff.nextDelay();
+                LOG.log(System.Logger.Level.WARNING, "{0}; retrying in {1} ms", e.getMessage(), delay.toMillis());
+                Thread.sleep(delay.toMillis());
             }
         }
     }

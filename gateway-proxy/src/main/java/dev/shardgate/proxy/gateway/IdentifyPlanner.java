@@ -28,9 +28,10 @@ final class IdentifyPlanner {
     private final List<TreeSet<Integer>> buckets;
     private final Set<Integer> ready = new HashSet<>();
     private final Instant[] bucketFreeAt;
-    private final int total;
+    private int total;
     private int remaining;
     private Instant resetAt;
+    private Instant budgetKnownAt;
 
     /**
      * @param window spacing of identifies in one bucket: Discord's 5 s plus any safety margin
@@ -49,6 +50,47 @@ final class IdentifyPlanner {
         this.total = limit.total();
         this.remaining = limit.remaining();
         this.resetAt = now.plus(limit.resetAfter());
+        this.budgetKnownAt = now;
+    }
+
+    /**
+     * Takes a fresh {@code session_start_limit} from {@code /gateway/bot} as the truth: other processes of the bot
+     * spend the same budget. When it cannot start every shard now waiting in line, none is started until
+     * {@code reset_after}: spending the last identifies on part of the fleet leaves no reserve, and one more
+     * identify than Discord counts resets the token (discord-gateway.md §8.3).
+     *
+     * @return true when the shards in line now wait for {@code reset_after}
+     */
+    boolean budget(SessionStartLimit fresh, Instant now) {
+        total = fresh.total();
+        remaining = fresh.remaining();
+        resetAt = now.plus(fresh.resetAfter());
+        budgetKnownAt = now;
+        if (remaining < inLine()) {
+            remaining = 0;
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether shards wait to identify on a budget last read from Discord at least {@code maxAge} ago. */
+    boolean budgetStale(Instant now, Duration maxAge) {
+        return waiting() > 0 && !now.isBefore(budgetKnownAt.plus(maxAge));
+    }
+
+    /** A refresh failed: keep counting locally, and ask again only after another {@code maxAge}. */
+    void budgetUnchanged(Instant now) {
+        budgetKnownAt = now;
+    }
+
+    /**
+     * An identify of this bucket happened at {@code at} in another process (the previous one of these shards):
+     * the bucket's window runs from then, because Discord's limit is per bot, not per process.
+     */
+    void identifiedElsewhere(int bucket, Instant at) {
+        if (bucket >= 0 && bucket < maxConcurrency && at.plus(window).isAfter(bucketFreeAt[bucket])) {
+            bucketFreeAt[bucket] = at.plus(window);
+        }
     }
 
     /** Takes the shard's place in its bucket's line. */
@@ -121,6 +163,11 @@ final class IdentifyPlanner {
     /** Shards ready to identify and waiting for their turn. */
     int waiting() {
         return ready.size();
+    }
+
+    /** Shards that will identify: in line, whether or not their connection said Hello yet. */
+    int inLine() {
+        return buckets.stream().mapToInt(TreeSet::size).sum();
     }
 
     private boolean headReady(int bucket) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shardgate.proxy.gateway.Session;
 import dev.shardgate.proxy.gateway.Shard.HandedOverSession;
 import io.nats.client.Connection;
+import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueConfiguration;
@@ -13,6 +14,10 @@ import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -20,19 +25,26 @@ import java.util.Optional;
  * Hands sessions from a stopping proxy to the next one (CONTRACT.md, SIGTERM): a JetStream key-value bucket,
  * {@value #BUCKET}, keyed {@code {prefix}.{shard}}, holding {@code session_id}, {@code seq} and
  * {@code resume_gateway_url}. Entries expire after a TTL a little longer than Discord keeps a session, and are
- * deleted once read, so a session is never resumed twice.
+ * deleted once read, so a session is never resumed twice. The same bucket keeps, under
+ * {@code {prefix}.identify.{bucket}}, when a shard of each identify bucket last identified, so that the next process
+ * keeps Discord's 5 s per bucket across a restart.
  *
- * <p>Called from the proxy's start-up and shutdown threads only; jnats' KV client is thread-safe.
+ * <p>Called from the proxy's start-up and shutdown threads, and {@link #recordIdentify} from the identify queue's
+ * thread (it never blocks); jnats' clients are thread-safe.
  */
 public final class SessionStore {
     public static final String BUCKET = "shardgate_sessions";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final System.Logger LOG = System.getLogger(SessionStore.class.getName());
+
     private final KeyValue kv;
+    private final JetStream js;
     private final String prefix;
 
-    private SessionStore(KeyValue kv, String prefix) {
+    private SessionStore(KeyValue kv, JetStream js, String prefix) {
         this.kv = kv;
+        this.js = js;
         this.prefix = prefix;
     }
 
@@ -51,7 +63,7 @@ public final class SessionStore {
                 }
             }
         }
-        return new SessionStore(nats.keyValue(BUCKET), prefix);
+        return new SessionStore(nats.keyValue(BUCKET), nats.jetStream(), prefix);
     }
 
     public void save(HandedOverSession s) throws IOException, JetStreamApiException {
@@ -78,6 +90,49 @@ public final class SessionStore {
         }
         return Optional.of(new HandedOverSession(shard, new Session(sid.asText(), URI.create(url.asText())),
                 seq.asLong()));
+    }
+
+    /**
+     * Records that a shard of {@code bucket} identified at {@code at}, without waiting: a JetStream publish to the
+     * key's subject, which is what a key-value put is. Best effort: a lost record costs the next process one
+     * identify answered by op 9.
+     */
+    public void recordIdentify(int bucket, Instant at) {
+        try {
+            js.publishAsync("$KV." + BUCKET + "." + identifyKey(bucket),
+                    Long.toString(at.toEpochMilli()).getBytes(StandardCharsets.US_ASCII))
+                    .whenComplete((ack, error) -> {
+                        if (error != null) {
+                            LOG.log(System.Logger.Level.DEBUG, "identify of bucket {0} not recorded: {1}", bucket,
+                                    error.toString());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "identify of bucket {0} not recorded: {1}", bucket, e.toString());
+        }
+    }
+
+    /**
+     * When earlier processes last identified a shard of each bucket {@code 0 .. buckets-1}, as recorded with
+     * {@link #recordIdentify} (the recorder's clock; entries expire with the bucket's TTL).
+     */
+    public Map<Integer, Instant> lastIdentifies(int buckets) throws IOException, JetStreamApiException {
+        Map<Integer, Instant> out = new HashMap<>();
+        for (int b = 0; b < buckets; b++) {
+            KeyValueEntry entry = kv.get(identifyKey(b));
+            if (entry != null && entry.getValue() != null) {
+                try {
+                    out.put(b, Instant.ofEpochMilli(Long.parseLong(entry.getValueAsString().trim())));
+                } catch (NumberFormatException e) {
+                    LOG.log(System.Logger.Level.WARNING, "ignoring an unreadable identify record of bucket {0}", b);
+                }
+            }
+        }
+        return out;
+    }
+
+    private String identifyKey(int bucket) {
+        return prefix + ".identify." + bucket;
     }
 
     private String key(int shard) {

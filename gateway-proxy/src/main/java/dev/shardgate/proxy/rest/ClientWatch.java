@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * Notices clients that hang up while their request waits in the limiter. The JDK's HTTP server does not watch a
  * connection while its exchange is being handled, so this reads the kernel's TCP table ({@code /proc/net/tcp},
  * {@code tcp6}): a connection that is no longer ESTABLISHED has been closed by the client. It runs one daemon
- * thread, {@code rest-client-watch}, that looks every {@value #PERIOD_MILLIS} ms and only while requests wait.
+ * thread, {@code rest-client-watch}, that looks every {@value #PERIOD_MILLIS} ms and only while some request has
+ * waited that long.
  * Where the table cannot be read (not Linux), it does nothing and a waiting request leaves at its deadline.
  */
 final class ClientWatch implements AutoCloseable {
@@ -32,7 +33,7 @@ final class ClientWatch implements AutoCloseable {
     private volatile boolean closed;
 
     /** {@code misses}: scans in a row that did not find the connection; the kernel's table is read without a lock. */
-    private record Watched(int remotePort, Runnable onGone, int misses) { }
+    private record Watched(int remotePort, Runnable onGone, int misses, long since) { }
 
     ClientWatch(int serverPort) {
         this.serverPort = serverPort;
@@ -49,8 +50,7 @@ final class ClientWatch implements AutoCloseable {
     /** Calls {@code onGone} (on the watch thread) if the client hangs up before {@link #unwatch}. */
     void watch(Object key, InetSocketAddress client, Runnable onGone) {
         if (available) {
-            watched.put(key, new Watched(client.getPort(), onGone, 0));
-            LockSupport.unpark(thread);
+            watched.put(key, new Watched(client.getPort(), onGone, 0, System.nanoTime()));
         }
     }
 
@@ -60,7 +60,9 @@ final class ClientWatch implements AutoCloseable {
 
     private void run() {
         while (!closed) {
-            if (watched.isEmpty()) {
+            long waitingSince = System.nanoTime() - PERIOD_MILLIS * 1_000_000;
+            // Most requests get their permit at once; the table is read only for those that really wait.
+            if (watched.values().stream().noneMatch(w -> w.since <= waitingSince)) {
                 LockSupport.parkNanos(this, PERIOD_MILLIS * 1_000_000);
                 continue;
             }
@@ -68,9 +70,9 @@ final class ClientWatch implements AutoCloseable {
             if (alive != null) {
                 watched.forEach((key, w) -> {
                     if (alive.contains(w.remotePort)) {
-                        watched.replace(key, w, new Watched(w.remotePort, w.onGone, 0));
+                        watched.replace(key, w, new Watched(w.remotePort, w.onGone, 0, w.since));
                     } else if (w.misses + 1 < MISSES_TO_GONE) {
-                        watched.replace(key, w, new Watched(w.remotePort, w.onGone, w.misses + 1));
+                        watched.replace(key, w, new Watched(w.remotePort, w.onGone, w.misses + 1, w.since));
                     } else if (watched.remove(key, w)) {
                         w.onGone.run();
                     }

@@ -1,6 +1,7 @@
 package dev.shardgate.proxy.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.proxy.discovery.GatewayBot.SessionStartLimit;
@@ -90,5 +91,58 @@ class IdentifyPlannerTest {
         p.cancel(0);
         assertEquals(List.of(1), p.due(T0));
         assertEquals(Optional.empty(), p.nextWakeup(T0));
+    }
+
+    @Test
+    void aBudgetThatCannotStartEveryShardInLineStartsNoneUntilResetAfter() {
+        IdentifyPlanner p = planner(1000, 1, Duration.ofMinutes(30), 2);
+        p.enqueue(0);
+        p.enqueue(1);
+        assertTrue(p.budget(new SessionStartLimit(1000, 1, Duration.ofMinutes(30), 2), T0));
+        p.markReady(0);
+        p.markReady(1);
+        assertEquals(List.of(), p.due(T0));
+        assertTrue(p.blockedOnBudget(T0));
+        assertEquals(Optional.of(T0.plus(Duration.ofMinutes(30))), p.nextWakeup(T0));
+        assertEquals(List.of(0, 1), p.due(T0.plus(Duration.ofMinutes(30))));
+        assertEquals(998, p.remaining());
+    }
+
+    @Test
+    void aBudgetThatCoversEveryShardInLineIsSpentNormally() {
+        IdentifyPlanner p = planner(1000, 1000, Duration.ofMinutes(30), 2);
+        p.markReady(0);
+        p.markReady(1);
+        assertFalse(p.budget(new SessionStartLimit(1000, 2, Duration.ofMinutes(30), 2), T0));
+        assertEquals(List.of(0, 1), p.due(T0));
+        assertEquals(0, p.remaining());
+    }
+
+    @Test
+    void theBudgetIsStaleOnlyWhenSomeoneWaitsOnAnOldReading() {
+        IdentifyPlanner p = planner(1000, 1000, Duration.ofHours(1), 1);
+        Duration maxAge = Duration.ofMinutes(1);
+        assertFalse(p.budgetStale(T0.plus(Duration.ofHours(2)), maxAge), "nobody waits");
+        p.markReady(0);
+        assertFalse(p.budgetStale(T0.plusSeconds(59), maxAge));
+        assertTrue(p.budgetStale(T0.plusSeconds(60), maxAge));
+        // Discord's fresh count includes identifies of other processes; it replaces the local count.
+        p.budget(new SessionStartLimit(1000, 400, Duration.ofHours(3), 1), T0.plusSeconds(60));
+        assertFalse(p.budgetStale(T0.plusSeconds(61), maxAge));
+        assertEquals(400, p.remaining());
+        p.budgetUnchanged(T0.plusSeconds(200));
+        assertFalse(p.budgetStale(T0.plusSeconds(259), maxAge));
+    }
+
+    @Test
+    void anIdentifyOfThePreviousProcessKeepsItsBucketWindow() {
+        IdentifyPlanner p = planner(1000, 1000, Duration.ofHours(1), 2);
+        p.identifiedElsewhere(0, T0.minusSeconds(2));
+        p.identifiedElsewhere(1, T0.minusSeconds(30));
+        p.markReady(0);
+        p.markReady(1);
+        assertEquals(List.of(1), p.due(T0), "bucket 1's window ended long ago; bucket 0's has 3 s left");
+        assertEquals(Optional.of(T0.plusSeconds(3)), p.nextWakeup(T0));
+        assertEquals(List.of(0), p.due(T0.plusSeconds(3)));
     }
 }

@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
 public final class ControlApi implements HttpHandler {
     public static final String PREFIX = "/_sim/";
     private static final System.Logger LOG = System.getLogger(ControlApi.class.getName());
-    private static final Pattern SHARD_ACTION = Pattern.compile("^/_sim/shards/(\\d{1,6})/(faults/([a-z0-9-]+)|dispatch|burst)$");
+    private static final Pattern SHARD_ACTION =
+            Pattern.compile("^/_sim/shards/(\\d{1,6})/(faults/([a-z0-9-]+)|dispatch|burst)$");
     private static final int MAX_BODY = 1 << 20;
 
     private final SimulatedGateway gateway;

@@ -130,7 +130,7 @@ final class Connection {
                 socket.send(new String(payload, StandardCharsets.UTF_8));
             }
         } catch (WebsocketNotConnectedException e) {
-            LOG.log(Level.DEBUG, "connection {0} went away while sending", id);
+            LOG.log(Level.DEBUG, "connection {0} went away while sending", Long.toString(id));
         }
     }
 
@@ -140,7 +140,7 @@ final class Connection {
             try {
                 socket.send(message);
             } catch (WebsocketNotConnectedException e) {
-                LOG.log(Level.DEBUG, "connection {0} went away while sending", id);
+                LOG.log(Level.DEBUG, "connection {0} went away while sending", Long.toString(id));
             }
         }
     }
@@ -158,6 +158,7 @@ final class Connection {
         ConnectionState prev = state;
         state = next;
         recorder.transition("connection", prev, next);
-        LOG.log(Level.DEBUG, "connection {0} ({1}): {2} -> {3} ({4})", id, endpoint, prev, next, why);
+        LOG.log(Level.DEBUG, "connection {0} ({1}): {2} -> {3} ({4})", Long.toString(id), endpoint, prev, next,
+                why);
     }
 }

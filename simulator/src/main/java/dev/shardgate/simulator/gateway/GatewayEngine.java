@@ -105,12 +105,13 @@ final class GatewayEngine {
         if (c == null || c.state() == ConnectionState.CLOSED) {
             return;
         }
-        JsonNode node = parse(payload);
+        boolean oversized = payload.length > GatewayLimits.MAX_PAYLOAD_BYTES;
+        JsonNode node = oversized ? null : parse(payload);
         int op = node != null && node.path("op").isInt() ? node.get("op").asInt() : -1;
         recorder.command(new CommandRecord(now(), c.shardId(), op, new String(payload, StandardCharsets.UTF_8)));
         if (!c.sendLimit().record()) {
             closeWith(c, CloseCode.RATE_LIMITED.code(), "You are being rate limited.");
-        } else if (payload.length > GatewayLimits.MAX_PAYLOAD_BYTES) {
+        } else if (oversized) {
             closeWith(c, CloseCode.DECODE_ERROR.code(), "Payload over 4096 bytes");
         } else if (node == null || !node.isObject() || op < 0) {
             closeWith(c, CloseCode.DECODE_ERROR.code(), "Error while decoding payload.");
@@ -150,7 +151,8 @@ final class GatewayEngine {
             }
         }
         for (Session s : List.copyOf(sessions.values())) {
-            if (s.state() == SessionState.DISCONNECTED && now.isAfter(s.disconnectedAt().plus(settings.resumeWindow()))) {
+            if (s.state() == SessionState.DISCONNECTED
+                    && now.isAfter(s.disconnectedAt().plus(settings.resumeWindow()))) {
                 endSession(s, SessionState.EXPIRED, "not resumed within " + settings.resumeWindow());
             }
         }
@@ -204,34 +206,44 @@ final class GatewayEngine {
         }
     }
 
+    /** Identify's {@code shard}: {@code [id, count]}, {@code [0, 1]} when absent, or null when malformed (4010). */
+    private static int[] shardOf(JsonNode d) {
+        JsonNode shard = d.get("shard");
+        if (shard == null || shard.isNull()) {
+            return new int[] {0, 1};
+        }
+        if (!shard.isArray() || shard.size() != 2 || !shard.get(0).isInt() || !shard.get(1).isInt()) {
+            return null;
+        }
+        int id = shard.get(0).asInt();
+        int count = shard.get(1).asInt();
+        return count >= 1 && id >= 0 && id < count ? new int[] {id, count} : null;
+    }
+
+    /** The close code an Identify earns before pacing and budget are considered, or 0 if it passes. */
+    private int identifyRejection(JsonNode d, int[] shard, long intents) {
+        if (!tokenValid(d.path("token").asText(null))) {
+            return CloseCode.AUTHENTICATION_FAILED.code();
+        } else if (shard == null) {
+            return CloseCode.INVALID_SHARD.code();
+        } else if (intents < 0 || (intents & ~(long) Intents.ALL_DEFINED) != 0) {
+            return CloseCode.INVALID_INTENTS.code();
+        } else if ((intents & Intents.PRIVILEGED & ~settings.enabledPrivilegedIntents()) != 0) {
+            return CloseCode.DISALLOWED_INTENTS.code();
+        }
+        return 0;
+    }
+
     private void identify(Connection c, JsonNode d) {
         Instant at = now();
-        int shardId = 0;
-        int shardCount = 1;
-        JsonNode shard = d.get("shard");
-        boolean shardValid = true;
-        if (shard != null && !shard.isNull()) {
-            shardValid = shard.isArray() && shard.size() == 2 && shard.get(0).isInt() && shard.get(1).isInt();
-            if (shardValid) {
-                shardId = shard.get(0).asInt();
-                shardCount = shard.get(1).asInt();
-                shardValid = shardCount >= 1 && shardId >= 0 && shardId < shardCount;
-            }
-        }
-        int bucket = shardValid ? identifyLimiter.bucketOf(shardId) : -1;
+        int[] shard = shardOf(d);
+        int shardId = shard == null ? -1 : shard[0];
+        int shardCount = shard == null ? -1 : shard[1];
+        int bucket = shard == null ? -1 : identifyLimiter.bucketOf(shardId);
         JsonNode intentsNode = d.get("intents");
-        long intents = intentsNode != null && intentsNode.canConvertToLong() && intentsNode.isIntegralNumber()
+        long intents = intentsNode != null && intentsNode.isIntegralNumber() && intentsNode.canConvertToLong()
                 ? intentsNode.asLong() : -1;
-        int rejection = 0;
-        if (!tokenValid(d.path("token").asText(null))) {
-            rejection = CloseCode.AUTHENTICATION_FAILED.code();
-        } else if (!shardValid) {
-            rejection = CloseCode.INVALID_SHARD.code();
-        } else if (intents < 0 || (intents & ~(long) Intents.ALL_DEFINED) != 0) {
-            rejection = CloseCode.INVALID_INTENTS.code();
-        } else if ((intents & Intents.PRIVILEGED & ~settings.enabledPrivilegedIntents()) != 0) {
-            rejection = CloseCode.DISALLOWED_INTENTS.code();
-        }
+        int rejection = identifyRejection(d, shard, intents);
         if (rejection != 0) {
             recorder.identify(new IdentifyRecord(at, shardId, shardCount, bucket, IdentifyRecord.Outcome.REJECTED));
             closeWith(c, rejection, CloseCode.describe(rejection));
@@ -503,7 +515,8 @@ final class GatewayEngine {
         List<Connection> targets = connections.values().stream()
                 .filter(c -> c.state() == ConnectionState.AUTHENTICATED && c.shardId() == shardId).toList();
         for (Connection c : targets) {
-            LOG.log(Level.INFO, "fault {0} on shard {1} (connection {2})", fault, shardId, c.id());
+            LOG.log(Level.INFO, "fault {0} on shard {1} (connection {2})", fault, Integer.toString(shardId),
+                    Long.toString(c.id()));
             switch (fault) {
                 case ZOMBIE -> c.zombie(true);
                 case DROP -> drop(c);

@@ -41,7 +41,7 @@ final class GatewayServer extends WebSocketServer {
     @Override
     public void onStart() {
         started.complete(getPort());
-        LOG.log(Level.INFO, "gateway {0} listening on {1}", endpoint, getPort());
+        LOG.log(Level.INFO, "gateway {0} listening on {1}", endpoint, Integer.toString(getPort()));
     }
 
     @Override

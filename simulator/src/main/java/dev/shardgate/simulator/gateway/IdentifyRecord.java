@@ -2,7 +2,12 @@ package dev.shardgate.simulator.gateway;
 
 import java.time.Instant;
 
-/** One Identify (op 2) the simulator received, and what it did with it. */
+/**
+ * One Identify (op 2) the simulator received, and what it did with it.
+ *
+ * @param shardId the requested shard, or -1 when {@code shard} was malformed (then {@code shardCount} and
+ *     {@code bucket} are -1 too)
+ */
 public record IdentifyRecord(Instant at, int shardId, int shardCount, int bucket, Outcome outcome) {
     public enum Outcome {
         /** A session started (READY sent). */

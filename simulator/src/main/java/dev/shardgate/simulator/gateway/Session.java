@@ -120,7 +120,8 @@ final class Session {
         SessionState prev = state;
         state = next;
         recorder.transition("session", prev, next);
-        LOG.log(Level.DEBUG, "session {0} shard {1}: {2} -> {3} ({4})", id, shardId, prev, next, why);
+        LOG.log(Level.DEBUG, "session {0} shard {1}: {2} -> {3} ({4})", id, Integer.toString(shardId), prev, next,
+                why);
     }
 
     SessionView view() {

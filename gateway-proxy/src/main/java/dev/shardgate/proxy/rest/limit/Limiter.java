@@ -431,26 +431,50 @@ public final class Limiter implements RateLimiter {
             return held;
         }
         String hash = a.bucket().get();
-        if (!hash.equals(t.hashes.get(template))) {
+        boolean newHash = !hash.equals(t.hashes.get(template));
+        if (newHash) {
             t.hashes.put(template, hash);
+        }
+        BucketKey real = BucketKey.ofHash(t.id, hash, held.key.major());
+        Bucket target;
+        Bucket existing = t.buckets.get(real);
+        if (held.key.equals(real) || (existing == null && held.key.isProvisional())) {
+            if (!held.key.equals(real)) {
+                t.buckets.remove(held.key);
+                held.key = real;
+                t.buckets.put(real, held);
+            }
+            held.answered(now, a, margin);
+            target = held;
+        } else {
+            // The real bucket did not reserve this request's slot: it takes Discord's count; the slot held
+            // elsewhere is given back.
+            held.unsent();
+            target = t.bucket(real, globalShare);
+            target.reserve();
+            target.answered(now, a, margin);
+            if (held.key.isProvisional()) {
+                t.buckets.remove(held.key, held);
+                moveQueue(held, target);
+            }
+        }
+        // The answer is applied before any other queue joins the bucket, so nobody is let out on stale counts.
+        if (newHash) {
             for (Bucket p : List.copyOf(t.buckets.values())) {
-                if (p.key.isProvisional() && p.key.bucket().equals(template)) {
+                if (p != target && p.key.isProvisional() && p.key.bucket().equals(template)) {
                     adopt(t, p, BucketKey.ofHash(t.id, hash, p.key.major()));
                 }
             }
         }
-        BucketKey real = BucketKey.ofHash(t.id, hash, held.key.major());
-        if (held.key.equals(real)) {
-            held.answered(now, a, margin);
-            return held;
-        }
-        // The slot was held in a provisional bucket that merged into an existing one: the real bucket did not
-        // reserve it, so it only takes Discord's count; the provisional slot is given back.
-        held.unsent();
-        Bucket target = t.bucket(real, globalShare);
-        target.reserve();
-        target.answered(now, a, margin);
         return target;
+    }
+
+    private static void moveQueue(Bucket from, Bucket to) {
+        for (Waiter q : from.queue) {
+            q.bucket = to;
+            to.queue.addLast(q);
+        }
+        from.queue.clear();
     }
 
     /** Moves a provisional bucket to its real key, merging its queue into the real bucket if one exists. */
@@ -462,11 +486,7 @@ public final class Limiter implements RateLimiter {
             t.buckets.put(real, provisional);
             return;
         }
-        for (Waiter q : provisional.queue) {
-            q.bucket = existing;
-            existing.queue.addLast(q);
-        }
-        provisional.queue.clear();
+        moveQueue(provisional, existing);
         drain(existing);
     }
 

@@ -143,7 +143,7 @@ class LimiterTest {
         assertFalse(secondPin.isDone(), "now known to share the edit's bucket, which is used up");
         assertFalse(acquire(edit).isDone());
         clock.advanceMillis(4_926);
-        assertTrue(secondPin.isDone());
+        assertTrue(secondPin.isDone(), () -> secondPin.toString());
     }
 
     @Test
