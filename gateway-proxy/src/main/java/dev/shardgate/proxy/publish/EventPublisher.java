@@ -13,16 +13,18 @@ import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Publishes dispatches to JetStream on {@code {prefix}.events.{shard}.{t}} with the contract's headers and
@@ -33,14 +35,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lost while the process lives. When the buffer is full, {@link #offer} refuses; the shard then closes resumably
  * and waits for {@link #hasRoom} (half the buffer free), and Discord replays what it missed on resume.
  *
- * <p>Threads: owns {@code shardgate-publisher} (takes events and starts async publishes, at most
- * {@link #MAX_IN_FLIGHT} at once) and {@code shardgate-publish-retry} (puts failed events back after a backoff).
- * {@link #offer} is called from shard threads and never blocks.
+ * <p>Order: publishes are pipelined (up to {@link #MAX_IN_FLIGHT} awaiting their ack). A failure raises a barrier:
+ * nothing new is sent until every publish in flight has settled, then the failed events go out again, in the order
+ * they were offered, ahead of everything newer. So a retry never lands after an event offered later than the
+ * failed one was sent; only events that were in flight together at the moment of the failure can be stored out
+ * of order (consumers that care sort by {@code Discord-Seq}).
+ *
+ * <p>Threads: owns {@code shardgate-publisher}, which takes events, starts async publishes and, after a failure,
+ * waits out the backoff and puts the failed events back. jnats' threads complete the publishes. {@link #offer} is
+ * called from shard threads and never blocks.
  */
 public final class EventPublisher implements EventSink, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
     static final int MAX_IN_FLIGHT = 1024;
+    private static final Duration MIN_RETRY_BACKOFF = Duration.ofMillis(50);
     private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(2);
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration LOG_SPACING = Duration.ofSeconds(5);
 
     private final Connection nats;
@@ -51,19 +61,27 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final Set<Event> unacked = ConcurrentHashMap.newKeySet();
     private final AtomicInteger pending = new AtomicInteger();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final AtomicLong offered = new AtomicLong();
+    private final Object failedLock = new Object();
+    /** Failed events by offer order, waiting for the barrier; guarded by {@code failedLock}. */
+    private final TreeMap<Long, Event> failed = new TreeMap<>();
     private final Thread loop;
-    private final ScheduledExecutorService retries;
     private final Timer latency;
     private final Counter published;
     private final Counter failures;
     private final Counter refused;
     private final Counter chunks;
-    private volatile long retryBackoffMillis = 50;
+    private volatile long retryBackoffMillis = MIN_RETRY_BACKOFF.toMillis();
     private volatile long lastFailureLog;
+    private volatile boolean barrier;
     private volatile boolean closed;
 
-    private record Event(int shard, String sessionId, long seq, String type, byte[] data) {
+    /** @param order when it was offered, across all shards: a shard offers its events in sequence order */
+    private record Event(long order, int shard, String sessionId, long seq, String type, byte[] data) {
     }
+
+    /** Queued after a failure so that a loop waiting on an empty queue wakes up and raises the barrier. */
+    private static final Event WAKE = new Event(-1, -1, "", -1, "", new byte[0]);
 
     public EventPublisher(Connection nats, Subjects subjects, int capacity, MeterRegistry registry) {
         this.nats = nats;
@@ -87,8 +105,6 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                 .description("GUILD_MEMBERS_CHUNK events also published on {prefix}.chunks.{nonce}").register(registry);
         Gauge.builder("shardgate_publish_buffer", pending, AtomicInteger::get)
                 .description("Events received but not yet acknowledged by JetStream").register(registry);
-        this.retries = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("shardgate-publish-retry").daemon().factory());
         this.loop = Thread.ofPlatform().name("shardgate-publisher").daemon().start(this::run);
     }
 
@@ -98,7 +114,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             refused.increment();
             return false;
         }
-        Event e = new Event(shard, sessionId, seq, type, data);
+        Event e = new Event(offered.incrementAndGet(), shard, sessionId, seq, type, data);
         pending.incrementAndGet();
         unacked.add(e);
         queue.addLast(e);
@@ -152,15 +168,50 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     }
 
     private void run() {
-        while (!closed) {
-            Event e;
-            try {
-                e = queue.takeFirst();
+        try {
+            while (!closed) {
+                if (barrier) {
+                    retryFailed();
+                    continue;
+                }
+                Event e = queue.takeFirst();
+                if (e == WAKE) {
+                    continue;
+                }
                 inFlight.acquire();
-            } catch (InterruptedException ie) {
-                return;
+                if (barrier) {
+                    // A publish failed while this one waited: it must not overtake the retries.
+                    inFlight.release();
+                    queue.addFirst(e);
+                    continue;
+                }
+                publish(e);
             }
-            publish(e);
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The barrier: lets every publish in flight settle, waits the backoff, and queues the failed ones first. */
+    private void retryFailed() throws InterruptedException {
+        boolean settled = inFlight.tryAcquire(MAX_IN_FLIGHT, SETTLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (settled) {
+            inFlight.release(MAX_IN_FLIGHT);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "publishes still unanswered after {0} s; retrying the failed ones "
+                    + "without waiting for them", SETTLE_TIMEOUT.toSeconds());
+        }
+        long backoff = retryBackoffMillis;
+        retryBackoffMillis = Math.min(MAX_RETRY_BACKOFF.toMillis(), backoff * 2);
+        Thread.sleep(backoff);
+        List<Event> retry;
+        synchronized (failedLock) {
+            retry = new ArrayList<>(failed.values());
+            failed.clear();
+            barrier = false;
+        }
+        for (int i = retry.size() - 1; i >= 0; i--) {
+            queue.addFirst(retry.get(i));
         }
     }
 
@@ -176,7 +227,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                 if (error != null) {
                     failed(e, error);
                 } else {
-                    retryBackoffMillis = 50;
+                    retryBackoffMillis = MIN_RETRY_BACKOFF.toMillis();
                     unacked.remove(e);
                     pending.decrementAndGet();
                     published.increment();
@@ -197,11 +248,11 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "publish to JetStream failed ({0} events buffered, retrying): {1}",
                     pending.get(), error.toString());
         }
-        long backoff = retryBackoffMillis;
-        retryBackoffMillis = Math.min(MAX_RETRY_BACKOFF.toMillis(), backoff * 2);
-        if (!closed) {
-            retries.schedule(() -> queue.addFirst(e), backoff, TimeUnit.MILLISECONDS);
+        synchronized (failedLock) {
+            failed.put(e.order, e);
+            barrier = true;
         }
+        queue.addLast(WAKE);
     }
 
     private static Headers headers(int shard, long seq, String type) {
@@ -216,7 +267,6 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     public void close() {
         closed = true;
         loop.interrupt();
-        retries.shutdownNow();
     }
 
     /** For tests and metrics: unacknowledged events per shard. */

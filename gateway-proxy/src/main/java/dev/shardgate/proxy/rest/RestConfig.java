@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param resetMargin {@code REST_RESET_MARGIN}: added to every reset and to the global window, for network
  *     and clock slack
  * @param upstreamTimeout {@code REST_UPSTREAM_TIMEOUT}: the longest one exchange with Discord may take
+ * @param clientTimeout {@code REST_CLIENT_TIMEOUT}: the longest a client may take to send its request body
  * @param retries {@code REST_RETRIES}: extra attempts for an idempotent request after a 5xx or network error
  * @param maxBodyBytes {@code REST_MAX_BODY}: the largest request body accepted (Discord's 25 MiB per request)
  * @param tokenProbeInterval {@code REST_TOKEN_PROBE_INTERVAL}: after a 401 locks a token, how often one request
@@ -33,6 +34,7 @@ public record RestConfig(
         int invalidRequestLimit,
         Duration resetMargin,
         Duration upstreamTimeout,
+        Duration clientTimeout,
         int retries,
         long maxBodyBytes,
         Duration tokenProbeInterval,
@@ -54,6 +56,7 @@ public record RestConfig(
         require(!resetMargin.isNegative() && resetMargin.compareTo(Duration.ofSeconds(1)) <= 0,
                 "REST_RESET_MARGIN must be between 0 and 1s, got " + resetMargin);
         require(positive(upstreamTimeout), "REST_UPSTREAM_TIMEOUT must be positive, got " + upstreamTimeout);
+        require(positive(clientTimeout), "REST_CLIENT_TIMEOUT must be positive, got " + clientTimeout);
         require(retries >= 0 && retries <= 10, "REST_RETRIES must be between 0 and 10, got " + retries);
         require(maxBodyBytes >= 1 && maxBodyBytes <= DISCORD_MAX_BODY,
                 "REST_MAX_BODY must be between 1 byte and 25 MiB, got " + maxBodyBytes);
@@ -70,6 +73,7 @@ public record RestConfig(
                 src.integer("REST_INVALID_REQUEST_LIMIT", 5_000, 1, 9_999),
                 src.duration("REST_RESET_MARGIN", Duration.ofMillis(25)),
                 src.duration("REST_UPSTREAM_TIMEOUT", Duration.ofSeconds(15)),
+                src.duration("REST_CLIENT_TIMEOUT", Duration.ofSeconds(30)),
                 src.integer("REST_RETRIES", 2, 0, 10),
                 src.integer("REST_MAX_BODY", (int) DISCORD_MAX_BODY, 1, (int) DISCORD_MAX_BODY),
                 src.duration("REST_TOKEN_PROBE_INTERVAL", Duration.ofSeconds(30)),
@@ -92,7 +96,8 @@ public record RestConfig(
     public String toString() {
         return "RestConfig[globalLimit=" + globalLimit + ", maxWait=" + maxWait + ", secret="
                 + (secret.isPresent() ? "set" : "none") + ", invalidRequestLimit=" + invalidRequestLimit
-                + ", resetMargin=" + resetMargin + ", upstreamTimeout=" + upstreamTimeout + ", retries=" + retries
+                + ", resetMargin=" + resetMargin + ", upstreamTimeout=" + upstreamTimeout + ", clientTimeout=" + clientTimeout
+                + ", retries=" + retries
                 + ", maxBodyBytes=" + maxBodyBytes + ", tokenProbeInterval=" + tokenProbeInterval
                 + ", shareLimits=" + shareLimits + ", shareTimeout=" + shareTimeout
                 + ", expectedReplicas=" + expectedReplicas + "]";

@@ -30,6 +30,9 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client request, top to bottom: check it, read its body, find its route, wait for a permit, send it to
@@ -58,9 +61,10 @@ final class RestHandler implements HttpHandler {
     private final HttpClient client;
     private final ClientWatch watch;
     private final RestMetrics metrics;
+    private final ScheduledExecutorService timeouts;
 
     RestHandler(RestConfig config, URI apiUrl, BotToken botToken, RateLimiter limiter, HttpClient client,
-                ClientWatch watch, RestMetrics metrics) {
+                ClientWatch watch, RestMetrics metrics, ScheduledExecutorService timeouts) {
         this.config = config;
         this.apiUrl = apiUrl;
         this.botToken = botToken;
@@ -69,6 +73,7 @@ final class RestHandler implements HttpHandler {
         this.client = client;
         this.watch = watch;
         this.metrics = metrics;
+        this.timeouts = timeouts;
     }
 
     @Override
@@ -111,7 +116,15 @@ final class RestHandler implements HttpHandler {
                     + "non-ASCII character"));
             return;
         }
-        Optional<byte[]> body = readBody(exchange);
+        Optional<byte[]> body;
+        // A client that sends its body too slowly is cut off instead of holding the request open for ever.
+        ScheduledFuture<?> cutOff = timeouts.schedule(exchange::close, config.clientTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+        try {
+            body = readBody(exchange);
+        } finally {
+            cutOff.cancel(false);
+        }
         if (body.isEmpty()) {
             reply(exchange, "invalid", ProxyReply.error(413, "body_too_large", "the request body is over "
                     + config.maxBodyBytes() + " bytes (Discord takes at most 25 MiB per request)"));

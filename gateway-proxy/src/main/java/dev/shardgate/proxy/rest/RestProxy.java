@@ -18,13 +18,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The REST role: an HTTP proxy in front of Discord's API that paces requests by Discord's limits.
  *
  * <p>Threads: the HTTP server and the HTTP client run on virtual threads, one per request; the limiter owns one
- * platform thread ({@code rest-limiter}); the client watch owns {@code rest-client-watch}. {@link #close()}
- * stops all of them.
+ * platform thread ({@code rest-limiter}); the client watch owns {@code rest-client-watch}; {@code rest-timeouts}
+ * cuts off clients that send their body too slowly. {@link #close()} stops all of them.
  */
 public final class RestProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RestProxy.class.getName());
@@ -34,15 +35,17 @@ public final class RestProxy implements AutoCloseable {
     private final HttpClient client;
     private final ClientWatch watch;
     private final SharedLimiter shared;
+    private final ScheduledExecutorService timeouts;
 
     private RestProxy(HttpServer server, ExecutorService requests, ActorScheduler scheduler, HttpClient client,
-                      ClientWatch watch, SharedLimiter shared) {
+                      ClientWatch watch, SharedLimiter shared, ScheduledExecutorService timeouts) {
         this.server = server;
         this.requests = requests;
         this.scheduler = scheduler;
         this.client = client;
         this.watch = watch;
         this.shared = shared;
+        this.timeouts = timeouts;
     }
 
     /** Starts serving on {@code REST_PORT} (0 in the config disables it, but then this is not called). */
@@ -72,13 +75,15 @@ public final class RestProxy implements AutoCloseable {
                 .executor(requests)
                 .build();
         ClientWatch watch = new ClientWatch(server.getAddress().getPort());
+        ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().daemon().name("rest-timeouts").unstarted(r));
         server.createContext("/", new RestHandler(config, apiUrl, token, limiter, client, watch,
-                new RestMetrics(registry)));
+                new RestMetrics(registry), timeouts));
         server.setExecutor(requests);
         server.start();
         LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0} in front of {1}; {2}",
                 server.getAddress(), apiUrl, config);
-        return new RestProxy(server, requests, scheduler, client, watch, shared);
+        return new RestProxy(server, requests, scheduler, client, watch, shared, timeouts);
     }
 
     /** The bound port. */
@@ -100,6 +105,7 @@ public final class RestProxy implements AutoCloseable {
         watch.close();
         client.shutdownNow();
         requests.shutdownNow();
+        timeouts.shutdownNow();
         scheduler.close();
     }
 }

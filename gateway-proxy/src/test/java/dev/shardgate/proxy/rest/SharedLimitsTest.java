@@ -29,7 +29,7 @@ class SharedLimitsTest {
                     "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
             try (ProxyUnderTest a = new ProxyUnderTest(discord.apiUrl(), env);
                  ProxyUnderTest b = new ProxyUnderTest(discord.apiUrl(), env)) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> Set.of(mode(a), mode(b))
+                await().atMost(Duration.ofSeconds(30)).until(() -> Set.copyOf(List.of(mode(a), mode(b)))
                         .equals(Set.of(ShareMode.LEADER, ShareMode.FOLLOWER)));
 
                 List<HttpResponse<String>> shared = load(a, b, 300, 0);
@@ -46,6 +46,32 @@ class SharedLimitsTest {
                 assertEquals(ShareMode.FALLBACK, mode(b));
                 assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
                 assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
+                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+            }
+        }
+    }
+
+    @Test
+    void whenTheLeaderGoesAwayAFollowerTakesOverWithoutGoingOverTheLimits() {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+             SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
+            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
+                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            ProxyUnderTest first = new ProxyUnderTest(discord.apiUrl(), env);
+            await().atMost(Duration.ofSeconds(30)).until(() -> mode(first) == ShareMode.LEADER);
+            try (ProxyUnderTest second = new ProxyUnderTest(discord.apiUrl(), env)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> mode(second) == ShareMode.FOLLOWER);
+                List<CompletableFuture<HttpResponse<String>>> during = new ArrayList<>();
+                for (int i = 0; i < 150; i++) {
+                    during.add(second.sendAsync(second.request("/channels/" + (970_000_000_000_000_000L + i % 50))
+                            .GET().build()));
+                }
+                first.close();
+                await().atMost(Duration.ofSeconds(30)).until(() -> mode(second) == ShareMode.LEADER);
+                List<HttpResponse<String>> answers = during.stream().map(CompletableFuture::join).toList();
+                assertEquals(150, answers.stream().filter(r -> r.statusCode() == 200).count());
+                assertEquals(200, second.send(second.request("/users/@me").GET().build()).statusCode());
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
                 assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
             }
         }

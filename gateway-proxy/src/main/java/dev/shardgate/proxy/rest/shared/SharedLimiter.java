@@ -64,8 +64,13 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private final String replica = UUID.randomUUID().toString().substring(0, 8);
     private final Map<String, long[]> seen = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
-    /** Acquires sent to the leader and not yet answered: failed at once when the connection drops. */
-    private final Map<String, CompletableFuture<Message>> awaitingLeader = new ConcurrentHashMap<>();
+    /**
+     * Acquires sent to a leader and not yet answered, with the leader asked: failed at once when the connection
+     * drops or another replica takes the lease, so they are asked again instead of waiting out their deadline.
+     */
+    private final Map<String, Asked> awaitingLeader = new ConcurrentHashMap<>();
+
+    private record Asked(String leader, CompletableFuture<Message> reply) { }
     private final AtomicInteger modeGauge = new AtomicInteger();
     private final MeterRegistry registry;
     private final Thread thread;
@@ -115,8 +120,12 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     public CompletableFuture<Permit> acquire(Ticket ticket) {
         Connection c = connection;
         String l = leader;
-        if (mode == ShareMode.FOLLOWER && c != null && l != null && c.getStatus() == Connection.Status.CONNECTED) {
-            return remote(c, l, ticket);
+        if (mode == ShareMode.FOLLOWER) {
+            if (c != null && l != null && c.getStatus() == Connection.Status.CONNECTED) {
+                return remote(c, l, ticket);
+            }
+            // Never use the local limiter as a follower: only fallback's pause makes that safe.
+            leaderUnreachable("the NATS connection is " + (c == null ? "missing" : c.getStatus()));
         }
         return local.acquire(ticket);
     }
@@ -131,12 +140,15 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         CompletableFuture<Permit> result = new CompletableFuture<>();
         CompletableFuture<Message> asked = c.requestWithTimeout(subjects.acquire(leaderId), body,
                 Duration.ofMillis(deadlineMillis + config.shareTimeout().toMillis()));
-        awaitingLeader.put(rid, asked);
+        awaitingLeader.put(rid, new Asked(leaderId, asked));
         asked.whenComplete((msg, error) -> {
                     awaitingLeader.remove(rid);
                     if (error != null) {
-                        leaderUnreachable("the leader did not answer an acquire (" + error.getClass().getSimpleName() + ")");
-                        local.acquire(ticket).whenComplete((p, e) -> settle(result, p, e));
+                        if (leaderId.equals(leader)) {
+                            leaderUnreachable("the leader did not answer an acquire ("
+                                    + error.getClass().getSimpleName() + ")");
+                        }
+                        acquire(ticket).whenComplete((p, e) -> settle(result, p, e));
                         return;
                     }
                     onReply(c, leaderId, ticket, msg, result);
@@ -211,12 +223,16 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             if (holder == null) {
                 lease.create(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8));
                 lastRenewal = now;
+                abandon(leader, "this replica took the free lease");
                 transition(ShareMode.LEADER, "took the free lease");
             } else if (holder.equals(replica)) {
                 lease.update(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8), entry.getRevision());
                 lastRenewal = now;
                 transition(ShareMode.LEADER, "renewed the lease");
             } else {
+                if (!holder.equals(leader)) {
+                    abandon(leader, "replica " + holder + " took the lease");
+                }
                 leader = holder;
                 transition(ShareMode.FOLLOWER, "replica " + holder + " holds the lease");
             }
@@ -262,8 +278,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                     .connectionListener((conn, event) -> {
                         if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.CLOSED) {
                             leaderUnreachable("the NATS connection dropped");
-                            awaitingLeader.values().forEach(f -> f.completeExceptionally(
-                                    new IOException("the NATS connection dropped")));
+                            abandon(null, "the NATS connection dropped");
                         }
                     }).build();
             Connection c = Nats.connect(options);
@@ -289,6 +304,12 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Fails the acquires waiting on {@code oldLeader} (all of them if null); each is asked again. */
+    private void abandon(String oldLeader, String why) {
+        awaitingLeader.values().stream().filter(a -> oldLeader == null || a.leader().equals(oldLeader))
+                .forEach(a -> a.reply().completeExceptionally(new IOException(why)));
     }
 
     private void leaderUnreachable(String why) {
