@@ -20,7 +20,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
@@ -33,6 +32,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -62,6 +62,7 @@ public final class GatewayProxy implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("shardgate-timers").daemon().factory());
     private final Thread startup;
+    private final NatsStatusLog natsStatus = new NatsStatusLog(Clock.systemUTC());
     private volatile Map<Integer, Shard> shards = Map.of();
     private volatile int shardCount;
     private volatile Connection nats;
@@ -75,6 +76,8 @@ public final class GatewayProxy implements AutoCloseable {
         this.config = config;
         this.registry = registry;
         this.admin = AdminServer.start(config.adminPort(), registry, this::shards);
+        Gauge.builder("shardgate_nats_connected", natsStatus, NatsStatusLog::connected)
+                .description("1 while the gateway role's NATS connection is up").register(registry);
         this.startup = Thread.ofVirtual().name("shardgate-startup").unstarted(this::startUp);
     }
 
@@ -143,12 +146,8 @@ public final class GatewayProxy implements AutoCloseable {
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofSeconds(1))
                 .connectionTimeout(Duration.ofSeconds(5))
-                .connectionListener((conn, event) -> {
-                    if (event == ConnectionListener.Events.DISCONNECTED
-                            || event == ConnectionListener.Events.RECONNECTED) {
-                        LOG.log(System.Logger.Level.WARNING, "NATS {0}", event);
-                    }
-                })
+                .connectionListener(natsStatus)
+                .errorListener(natsStatus)
                 .build();
         return Nats.connect(options);
     }
@@ -205,7 +204,7 @@ public final class GatewayProxy implements AutoCloseable {
         publisher = new EventPublisher(nats, config.subjects(), config.gateway().publishBuffer(), registry);
         ShardContext ctx = new ShardContext(config.token(), count, config.intents(), config.compression(), url,
                 config.gateway(), identifyQueue, publisher, heartbeats, timers, Clock.systemUTC(), System::nanoTime,
-                ThreadLocalRandom.current(), registry);
+                new Random(), registry);
         Map<Integer, Shard> created = new TreeMap<>();
         for (int id : ids) {
             created.put(id, new Shard(id, ctx));

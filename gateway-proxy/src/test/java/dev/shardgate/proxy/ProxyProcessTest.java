@@ -108,6 +108,7 @@ class ProxyProcessTest {
         awaitStreamHoldsLedger();
         Map<Integer, String> sessions = liveSessionIds();
 
+        simLog.clear();
         long exitStarted = System.nanoTime();
         int exit = first.process.terminate(30);
         assertNotEquals(-1, exit, "the proxy did not exit within 30 s of SIGTERM:\n" + first.process.logText());
@@ -121,7 +122,7 @@ class ProxyProcessTest {
         }
         assertEquals(0L, sim.gateway().transitions().getOrDefault("session ACTIVE->INVALIDATED", 0L));
         List<String> clientCloses = simLog.stream().filter(l -> l.contains("client closed")).toList();
-        assertEquals(SHARDS, clientCloses.size(), "one close per shard: " + clientCloses);
+        assertEquals(SHARDS, clientCloses.size(), "one close per shard at SIGTERM: " + clientCloses);
         assertTrue(clientCloses.stream().noneMatch(l -> l.endsWith("client closed 1000)")
                 || l.endsWith("client closed 1001)")), clientCloses.toString());
 

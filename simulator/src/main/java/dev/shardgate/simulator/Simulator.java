@@ -10,6 +10,7 @@ import dev.shardgate.simulator.gateway.GatewaySettings;
 import dev.shardgate.simulator.gateway.SimulatedGateway;
 import dev.shardgate.simulator.http.ApiRouter;
 import dev.shardgate.simulator.http.GatewayBotHandler;
+import dev.shardgate.simulator.rest.RestSettings;
 import dev.shardgate.simulator.rest.RestSimulator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +52,7 @@ public final class Simulator implements AutoCloseable {
                 b.resumePort);
         this.generator = new EventGenerator(events, gateway::emit, b.shards, b.guildsPerShard,
                 b.eventsPerSecondPerShard);
-        this.rest = new RestSimulator(b.token);
+        this.rest = new RestSimulator(b.token, RestSettings.defaults(), Clock.systemUTC(), gateway::tokenReset);
         this.httpThreads = Executors.newVirtualThreadPerTaskExecutor();
         try {
             this.http = HttpServer.create(new InetSocketAddress(b.bindAddress, b.httpPort), 0);

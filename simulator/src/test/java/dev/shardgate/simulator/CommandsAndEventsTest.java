@@ -55,6 +55,8 @@ class CommandsAndEventsTest {
             assertEquals(0, chunk.get("chunk_index").asInt());
             assertEquals(1, chunk.get("chunk_count").asInt());
             assertTrue(chunk.get("members").size() >= 5);
+            assertEquals(Long.toString(EventFactory.BOT_USER_ID), chunk.get("members").get(0).get("user").get("id")
+                    .asText(), "the bot is a member of its guilds");
 
             c.sendJson("{\"op\":8,\"d\":{\"guild_id\":\"" + g + "\",\"query\":\"\",\"limit\":0,\"nonce\":\"req-2\"}}");
             JsonNode limited = c.nextDispatch("RATE_LIMITED").get("d");

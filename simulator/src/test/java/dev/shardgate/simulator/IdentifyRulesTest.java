@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shardgate.protocol.Intents;
 import dev.shardgate.simulator.gateway.IdentifyRecord;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -158,6 +162,7 @@ class IdentifyRulesTest {
             s1.identifyReady("sim-token", 1, 4);
             assertEquals(0, small.gateway().sessionStartRemaining());
             assertFalse(small.gateway().tokenReset());
+            assertEquals(200, statusOf(small, "/users/@me"));
 
             GatewayTestClient s2 = GatewayTestClient.zlib(small.gateway().url());
             s2.next(10, null);
@@ -173,6 +178,18 @@ class IdentifyRulesTest {
             later.identify("sim-token", 3, 4, 513);
             assertEquals(4004, later.awaitClose(), "the old token no longer works");
             await().until(() -> small.gateway().connectionCount() == 0);
+            assertEquals(401, statusOf(small, "/gateway/bot"), "nor on /gateway/bot");
+            assertEquals(401, statusOf(small, "/users/@me"), "nor on REST routes");
+            assertEquals(401, statusOf(small, "/channels/1194611598950412290/messages"), "nor on REST routes");
+        }
+    }
+
+    /** The status of a GET with the simulator's bot token. */
+    private static int statusOf(Simulator sim, String route) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create(sim.apiUrl() + route))
+                    .header("Authorization", "Bot sim-token").build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         }
     }
 }

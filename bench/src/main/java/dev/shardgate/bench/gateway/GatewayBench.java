@@ -1,10 +1,14 @@
 package dev.shardgate.bench.gateway;
 
 import dev.shardgate.protocol.GatewayFrame;
+import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.GatewayProxy;
 import dev.shardgate.proxy.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
+import dev.shardgate.proxy.gateway.EnvelopeReader;
 import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
+import dev.shardgate.proxy.publish.EventPublisher;
+import dev.shardgate.proxy.publish.EventStream;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.events.EventFactory;
 import dev.shardgate.simulator.events.SimEvent;
@@ -23,6 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.zip.Deflater;
 
 /**
@@ -35,15 +40,18 @@ import java.util.zip.Deflater;
  * <li>End to end: the simulator's gateway through a real {@link GatewayProxy} into JetStream on a local
  * nats-server, everything on this machine: dispatches per second from the first one sent until the last one is
  * acknowledged by JetStream, median of several runs.</li>
+ * <li>The publish leg alone: {@link EventPublisher} storing ready-made MESSAGE_CREATE bodies in JetStream, to
+ * show the proxy's ceiling apart from the simulator, which shares the machine in run 2.</li>
  * </ol>
  * Run it with {@code scripts/bench-gateway.sh}.
  */
 public final class GatewayBench {
     private static final int FRAMES = 20_000;
-    private static final int PASSES = 5;
+    private static final int PASSES = 9;
     private static final int SHARDS = 4;
     private static final int EVENTS_PER_SHARD = 5_000;
     private static final int RUNS = 5;
+    private static final int PUBLISH_EVENTS = 50_000;
     /** Where results go so that the JIT cannot drop the work. */
     static volatile long sink;
 
@@ -58,6 +66,7 @@ public final class GatewayBench {
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
         perFrame();
         endToEnd();
+        publishLeg();
     }
 
     // ---- 1. per frame ----
@@ -89,8 +98,9 @@ public final class GatewayBench {
 
     private enum Step {
         INFLATE("inflate into the reused buffer"),
-        ENVELOPE("inflate + read the envelope (op, t, s, where d is)"),
-        HAND_OVER("inflate + envelope + copy d for the publisher (the shard's whole path)");
+        JACKSON_ENVELOPE("inflate + envelope with a Jackson parser per frame (GatewayFrame.read, before)"),
+        ENVELOPE("inflate + envelope in one pass (EnvelopeReader, now)"),
+        HAND_OVER("inflate + envelope + copy of d for the publisher (the shard's whole path)");
 
         final String label;
 
@@ -105,6 +115,7 @@ public final class GatewayBench {
     private static Measurement run(Step step, List<byte[]> messages) throws Exception {
         ByteBuffer[] wrapped = messages.stream().map(ByteBuffer::wrap).toArray(ByteBuffer[]::new);
         long checksum = 0;
+        EnvelopeReader envelopes = new EnvelopeReader();
         try (ZlibStreamInflater inflater = new ZlibStreamInflater(64 << 20)) {
             com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory
                     .getThreadMXBean();
@@ -117,7 +128,8 @@ public final class GatewayBench {
                     checksum += len;
                     continue;
                 }
-                GatewayFrame frame = GatewayFrame.read(inflater.output(), 0, len);
+                GatewayFrame frame = step == Step.JACKSON_ENVELOPE ? GatewayFrame.read(inflater.output(), 0, len)
+                        : envelopes.read(inflater.output(), 0, len);
                 checksum += frame.seq();
                 if (step == Step.HAND_OVER) {
                     checksum += frame.data().length;
@@ -133,11 +145,11 @@ public final class GatewayBench {
     /** Whole gateway payloads as Discord sends them, with realistic MESSAGE_CREATE bodies from the simulator. */
     private static List<byte[]> messageCreateFrames(int count) {
         EventFactory events = new EventFactory(Clock.systemUTC());
-        String[] contents = {"!ping", "hello there", "has anyone seen the new patch notes? they changed everything",
-            "lol", "meeting moved to 5pm, see the pinned message in #general for the agenda and the call link"};
+        SplittableRandom random = new SplittableRandom(1);
         List<byte[]> frames = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            SimEvent e = events.messageCreate(820674996354555911L + (i % 7) * 4_194_304L, contents[i % contents.length]);
+            long guild = 820674996354555911L + random.nextInt(50) * 4_194_304L;
+            SimEvent e = events.messageCreate(guild, chatter(random));
             ByteArrayOutputStream out = new ByteArrayOutputStream(e.d().length + 64);
             out.writeBytes(("{\"t\":\"MESSAGE_CREATE\",\"s\":" + (i + 2) + ",\"op\":0,\"d\":")
                     .getBytes(StandardCharsets.UTF_8));
@@ -146,6 +158,24 @@ public final class GatewayBench {
             frames.add(out.toByteArray());
         }
         return frames;
+    }
+
+    /** A chat message of 1 to 40 words, some of them rare, as people write them. */
+    private static String chatter(SplittableRandom random) {
+        String[] common = {"the", "a", "is", "to", "and", "lol", "ok", "i", "you", "it", "that", "for", "on", "with",
+            "this", "was", "game", "server", "anyone", "today", "patch", "raid", "tonight", "gg", "?", "!ping"};
+        StringBuilder sb = new StringBuilder();
+        for (int w = 1 + random.nextInt(random.nextInt(4) == 0 ? 40 : 8); w > 0; w--) {
+            if (random.nextInt(5) == 0) {
+                for (int c = 3 + random.nextInt(8); c > 0; c--) {
+                    sb.append((char) ('a' + random.nextInt(26)));
+                }
+            } else {
+                sb.append(common[random.nextInt(common.length)]);
+            }
+            sb.append(' ');
+        }
+        return sb.toString().strip();
     }
 
     /** One deflate stream with a sync flush after every payload, as in discord-gateway.md §3.3. */
@@ -224,6 +254,50 @@ public final class GatewayBench {
                         sentNanos / 1_000_000, storedNanos / 1_000_000, rate);
             }
             System.out.printf(Locale.ROOT, "%nmedian: %,.0f events/s end to end%n", median(rates));
+        }
+    }
+
+    // ---- 3. publish leg ----
+
+    private static void publishLeg() throws Exception {
+        System.out.printf(Locale.ROOT, "%n3. Publish leg alone: EventPublisher -> JetStream (file storage, local "
+                + "nats-server), %,d events of ~%d bytes per run%n%n", PUBLISH_EVENTS, 700);
+        List<byte[]> bodies = messageCreateFrames(1_000).stream().map(f -> {
+            try {
+                return GatewayFrame.read(f).data();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+        try (NatsServerProcess nats = NatsServerProcess.start(); Connection client = Nats.connect(nats.url())) {
+            Subjects subjects = new Subjects("discord");
+            EventStream.ensure(client.jetStreamManagement(), "DISCORD_EVENTS", subjects.allEvents(),
+                    Duration.ofHours(1), Duration.ofMinutes(10));
+            EventPublisher publisher = new EventPublisher(client, subjects, PUBLISH_EVENTS,
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            List<Double> rates = new ArrayList<>();
+            long seq = 0;
+            try {
+                for (int run = 0; run <= RUNS; run++) {
+                    long start = System.nanoTime();
+                    for (int i = 0; i < PUBLISH_EVENTS; i++) {
+                        seq++;
+                        publisher.offer((int) (seq % SHARDS), "bench", seq, "MESSAGE_CREATE",
+                                bodies.get((int) (seq % bodies.size())));
+                    }
+                    if (!publisher.flush(Duration.ofMinutes(2))) {
+                        throw new IllegalStateException(publisher.pending() + " events not stored in 2 minutes");
+                    }
+                    double rate = PUBLISH_EVENTS / ((System.nanoTime() - start) / 1e9);
+                    if (run > 0) {
+                        rates.add(rate);
+                    }
+                }
+            } finally {
+                publisher.close();
+            }
+            System.out.printf(Locale.ROOT, "median: %,.0f events/s stored (runs: %s)%n", median(rates),
+                    rates.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r)).toList());
         }
     }
 

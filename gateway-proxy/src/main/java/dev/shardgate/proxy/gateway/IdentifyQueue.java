@@ -109,7 +109,7 @@ public final class IdentifyQueue implements AutoCloseable {
 
     private void applyBudget(SessionStartLimit limit, Instant now) {
         int inLine = planner.inLine();
-        if (planner.budget(limit, now)) {
+        if (planner.budget(limit, now) && !budgetWarned) {
             LOG.log(System.Logger.Level.ERROR, "session-start budget has {0} identifies left for {1} shard(s) that "
                     + "need one: none identifies until reset_after in {2} s (spending the last ones would leave no "
                     + "reserve, and one identify too many resets the token)", limit.remaining(), inLine,

@@ -45,6 +45,7 @@ public final class Shard {
     private final ReconnectPolicy reconnects;
     private final StormBreaker stormBreaker;
     private final GatewayConnection.Listener listener = new ConnectionEvents();
+    private final EnvelopeReader envelopes = new EnvelopeReader();
 
     private volatile ShardState state = ShardState.IDLE;
     private volatile long seq = GatewayFrame.NO_SEQ;
@@ -295,7 +296,7 @@ public final class Shard {
         }
         GatewayFrame frame;
         try {
-            frame = GatewayFrame.read(buf, 0, len);
+            frame = envelopes.read(buf, 0, len);
         } catch (MalformedFrameException e) {
             metrics.malformed.increment();
             LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped a malformed payload of {1} bytes: {2}", id, len,

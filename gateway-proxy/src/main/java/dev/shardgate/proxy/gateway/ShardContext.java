@@ -17,6 +17,9 @@ import java.util.random.RandomGenerator;
  *
  * @param gatewayUrl the base URL from {@code /gateway/bot}, without query
  * @param ticker monotonic nanoseconds, for latency and the send limiter
+ * @param random jitter for backoffs and first heartbeats; used by every shard's thread, so it must be thread-safe
+ *     and seeded per process (not a {@code ThreadLocalRandom} taken on another thread, whose sequence then depends
+ *     only on thread ids and repeats in every process)
  */
 public record ShardContext(
         BotToken token,

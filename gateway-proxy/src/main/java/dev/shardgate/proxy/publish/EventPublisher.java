@@ -71,7 +71,9 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final Counter failures;
     private final Counter refused;
     private final Counter chunks;
-    private volatile long retryBackoffMillis = MIN_RETRY_BACKOFF.toMillis();
+    private final long minRetryBackoffMillis;
+    private final long maxRetryBackoffMillis;
+    private volatile long retryBackoffMillis;
     private volatile long lastFailureLog;
     private volatile boolean barrier;
     private volatile boolean closed;
@@ -84,6 +86,15 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private static final Event WAKE = new Event(-1, -1, "", -1, "", new byte[0]);
 
     public EventPublisher(Connection nats, Subjects subjects, int capacity, MeterRegistry registry) {
+        this(nats, subjects, capacity, registry, MIN_RETRY_BACKOFF, MAX_RETRY_BACKOFF);
+    }
+
+    /** With the retry backoff's bounds: tests pin it to see when the barrier sleeps. */
+    EventPublisher(Connection nats, Subjects subjects, int capacity, MeterRegistry registry, Duration minRetryBackoff,
+            Duration maxRetryBackoff) {
+        this.minRetryBackoffMillis = minRetryBackoff.toMillis();
+        this.maxRetryBackoffMillis = maxRetryBackoff.toMillis();
+        this.retryBackoffMillis = minRetryBackoffMillis;
         this.nats = nats;
         this.subjects = subjects;
         this.capacity = capacity;
@@ -202,7 +213,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                     + "without waiting for them", SETTLE_TIMEOUT.toSeconds());
         }
         long backoff = retryBackoffMillis;
-        retryBackoffMillis = Math.min(MAX_RETRY_BACKOFF.toMillis(), backoff * 2);
+        retryBackoffMillis = Math.min(maxRetryBackoffMillis, backoff * 2);
         Thread.sleep(backoff);
         List<Event> retry;
         synchronized (failedLock) {
@@ -223,20 +234,21 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                 .data(e.data).build();
         try {
             js.publishAsync(msg).whenComplete((ack, error) -> {
-                inFlight.release();
                 if (error != null) {
                     failed(e, error);
                 } else {
-                    retryBackoffMillis = MIN_RETRY_BACKOFF.toMillis();
+                    retryBackoffMillis = minRetryBackoffMillis;
                     unacked.remove(e);
                     pending.decrementAndGet();
                     published.increment();
                     latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 }
+                // Released last: once the barrier holds every permit, every failure is in the failed set.
+                inFlight.release();
             });
         } catch (RuntimeException ex) {
-            inFlight.release();
             failed(e, ex);
+            inFlight.release();
         }
     }
 
@@ -248,11 +260,15 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "publish to JetStream failed ({0} events buffered, retrying): {1}",
                     pending.get(), error.toString());
         }
+        boolean raised;
         synchronized (failedLock) {
             failed.put(e.order, e);
+            raised = !barrier;
             barrier = true;
         }
-        queue.addLast(WAKE);
+        if (raised) {
+            queue.addLast(WAKE);
+        }
     }
 
     private static Headers headers(int shard, long seq, String type) {

@@ -23,26 +23,28 @@ import org.junit.jupiter.api.Test;
 /** Retried publishes keep each shard's order: failed events go out again before anything offered after them. */
 class EventPublisherTest {
     private static final int EVENTS_PER_SHARD = 40;
+    private static final Duration RETRY_BACKOFF = Duration.ofSeconds(2);
 
     @Test
     void eventsThatFailedWhileTheStreamWasMissingAreStoredInTheirShardsOrder() throws Exception {
         try (NatsServerProcess nats = NatsServerProcess.start(); Connection client = Nats.connect(nats.url())) {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             Subjects subjects = new Subjects("discord");
-            EventPublisher publisher = new EventPublisher(client, subjects, 10_000, registry);
+            // Every retry round sleeps 2 s, so the stream can be created between rounds, not during one.
+            EventPublisher publisher = new EventPublisher(client, subjects, 10_000, registry, RETRY_BACKOFF,
+                    RETRY_BACKOFF);
             try {
                 // No stream yet: JetStream answers "no responders" and every publish fails and waits for a retry.
                 for (int seq = 1; seq <= EVENTS_PER_SHARD / 2; seq++) {
                     offer(publisher, seq);
                 }
-                await().atMost(Duration.ofSeconds(30))
-                        .until(() -> registry.get("shardgate_publish_failures").counter().count() >= EVENTS_PER_SHARD);
+                await().atMost(Duration.ofSeconds(30)).until(() -> failures(registry) > 0);
                 for (int seq = EVENTS_PER_SHARD / 2 + 1; seq <= EVENTS_PER_SHARD; seq++) {
                     offer(publisher, seq);
                 }
-                // Create the stream while the publisher sleeps a long backoff, not while a retry round is in flight
+                // Create the stream while the publisher sleeps its backoff, not while a retry round is in flight
                 // (events in flight together when a publish fails are the documented exception to the order).
-                awaitRetriesQuiet(registry);
+                awaitRetryRoundOver(registry, (long) failures(registry));
                 JetStreamManagement jsm = client.jetStreamManagement();
                 EventStream.ensure(jsm, "DISCORD_EVENTS", subjects.allEvents(), Duration.ofHours(1),
                         Duration.ofMinutes(1));
@@ -66,17 +68,21 @@ class EventPublisherTest {
         }
     }
 
-    /** Waits until several retry rounds failed and no publish has failed for a while: it sleeps a long backoff. */
-    private static void awaitRetriesQuiet(SimpleMeterRegistry registry) {
-        long[] last = {-1, System.nanoTime()};
+    private static double failures(SimpleMeterRegistry registry) {
+        return registry.get("shardgate_publish_failures").counter().count();
+    }
+
+    /** Waits until a retry round has failed after {@code failuresBefore} and the publisher sleeps its 2 s. */
+    private static void awaitRetryRoundOver(SimpleMeterRegistry registry, long failuresBefore) {
+        long[] last = {failuresBefore, System.nanoTime()};
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> {
-            long failures = (long) registry.get("shardgate_publish_failures").counter().count();
+            long failures = (long) failures(registry);
             long now = System.nanoTime();
             if (failures != last[0]) {
                 last[0] = failures;
                 last[1] = now;
             }
-            return failures >= 100 && now - last[1] > Duration.ofMillis(150).toNanos();
+            return failures > failuresBefore && now - last[1] > Duration.ofMillis(200).toNanos();
         });
     }
 

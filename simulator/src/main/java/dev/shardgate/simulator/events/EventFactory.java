@@ -58,34 +58,76 @@ public final class EventFactory {
         d.put("resume_gateway_url", resumeGatewayUrl);
         d.putArray("shard").add(shardId).add(shardCount);
         d.putObject("application").put("id", Long.toString(BOT_USER_ID)).put("flags", 8912896);
+        // Undocumented, but Discord sends them to bots (empty) and clients such as JDA require private_channels.
+        d.putArray("private_channels");
+        d.putArray("presences");
+        d.putArray("relationships");
+        d.putArray("guild_join_requests");
+        d.putObject("user_settings");
+        d.put("session_type", "normal");
         return bytes(d);
     }
 
+    /**
+     * GUILD_CREATE: every field of Discord's guild object that is not optional (nullable ones as null), plus the
+     * GUILD_CREATE extras (§9.2). Clients build their cache from it and may reject a guild missing a field.
+     */
     public byte[] guildCreate(long guildId, int index) {
         String gid = Long.toUnsignedString(guildId);
         ObjectNode d = json.createObjectNode();
         d.put("id", gid);
         d.put("name", "Simulated Guild " + index);
         d.putNull("icon");
+        d.putNull("splash");
+        d.putNull("discovery_splash");
         d.put("owner_id", userId(index));
+        d.putNull("afk_channel_id");
+        d.put("afk_timeout", 300);
+        d.put("widget_enabled", false);
+        d.put("verification_level", 1);
+        d.put("default_message_notifications", 1);
+        d.put("explicit_content_filter", 0);
+        d.put("mfa_level", 0);
+        d.putNull("application_id");
+        d.put("system_channel_id", Long.toUnsignedString(GuildCatalog.generalChannelId(guildId)));
+        d.put("system_channel_flags", 0);
+        d.putNull("rules_channel_id");
+        d.put("max_members", 25000000);
+        d.putNull("vanity_url_code");
+        d.putNull("description");
+        d.putNull("banner");
+        d.put("premium_tier", 0);
+        d.put("premium_subscription_count", 0);
+        d.put("preferred_locale", "en-US");
+        d.putNull("public_updates_channel_id");
+        d.put("max_video_channel_users", 25);
+        d.put("max_stage_video_channel_users", 50);
+        d.put("nsfw_level", 0);
+        d.put("premium_progress_bar_enabled", false);
+        d.putNull("safety_alerts_channel_id");
+        d.putNull("incidents_data");
         d.put("large", false);
-        d.put("member_count", memberCount(guildId));
+        d.put("member_count", poolMembers(guildId) + 1);
         d.put("joined_at", JOINED_AT);
         d.put("unavailable", false);
-        d.put("preferred_locale", "en-US");
         d.putArray("features");
         ArrayNode roles = d.putArray("roles");
-        roles.addObject().put("id", gid).put("name", "@everyone").put("permissions", "1071698660929")
-                .put("position", 0).put("color", 0).put("hoist", false).put("managed", false).put("mentionable", false);
+        ObjectNode everyone = roles.addObject().put("id", gid).put("name", "@everyone")
+                .put("permissions", "1071698660929").put("position", 0).put("color", 0);
+        everyone.putObject("colors").put("primary_color", 0).putNull("secondary_color").putNull("tertiary_color");
+        everyone.put("hoist", false).putNull("icon").putNull("unicode_emoji").put("managed", false)
+                .put("mentionable", false).put("flags", 0);
         ArrayNode channels = d.putArray("channels");
-        channels.addObject().put("id", Long.toUnsignedString(GuildCatalog.generalChannelId(guildId)))
-                .put("type", 0).put("name", "general").put("position", 0).putNull("parent_id");
-        channels.addObject().put("id", Long.toUnsignedString(GuildCatalog.voiceChannelId(guildId)))
-                .put("type", 2).put("name", "Voice").put("position", 1).put("bitrate", 64000).put("user_limit", 0);
+        ObjectNode general = channel(channels, GuildCatalog.generalChannelId(guildId), 0, "general", 0);
+        general.putNull("topic").put("nsfw", false).putNull("last_message_id").put("rate_limit_per_user", 0);
+        ObjectNode voice = channel(channels, GuildCatalog.voiceChannelId(guildId), 2, "Voice", 1);
+        voice.put("bitrate", 64000).put("user_limit", 0).putNull("rtc_region").put("nsfw", false)
+                .putNull("last_message_id").put("rate_limit_per_user", 0);
         ArrayNode members = d.putArray("members");
         ObjectNode self = members.addObject();
         self.set("user", botUser());
         self.putArray("roles");
+        self.putNull("nick").putNull("avatar").putNull("premium_since");
         self.put("joined_at", JOINED_AT).put("deaf", false).put("mute", false).put("flags", 0);
         d.putArray("presences");
         d.putArray("voice_states");
@@ -96,6 +138,14 @@ public final class EventFactory {
         d.putArray("emojis");
         d.putArray("stickers");
         return bytes(d);
+    }
+
+    /** A guild channel as GUILD_CREATE lists it (without {@code guild_id}, which clients take from the guild). */
+    private static ObjectNode channel(ArrayNode channels, long id, int type, String name, int position) {
+        ObjectNode c = channels.addObject().put("id", Long.toUnsignedString(id)).put("type", type).put("name", name)
+                .put("position", position).put("flags", 0).putNull("parent_id");
+        c.putArray("permission_overwrites");
+        return c;
     }
 
     /** One random background event for the guild. */
@@ -236,11 +286,18 @@ public final class EventFactory {
         return bytes(d);
     }
 
-    /** One chunk answering op 8, with the requested members ({@code userIndexes} into the user pool). */
-    public byte[] guildMembersChunk(String guildId, int[] userIndexes, String[] notFound, String nonce) {
+    /**
+     * One chunk answering op 8, with the requested members: the bot itself if {@code withBot}, then
+     * {@code userIndexes} into the user pool.
+     */
+    public byte[] guildMembersChunk(String guildId, boolean withBot, int[] userIndexes, String[] notFound,
+                                    String nonce) {
         ObjectNode d = json.createObjectNode();
         d.put("guild_id", guildId);
         ArrayNode members = d.putArray("members");
+        if (withBot) {
+            members.add(member(botUser()));
+        }
         for (int u : userIndexes) {
             members.add(member(user(u)));
         }
@@ -288,8 +345,11 @@ public final class EventFactory {
         return bytes(d);
     }
 
-    /** The simulated guilds' members are the first {@code memberCount} users of the shared user pool. */
-    public int memberCount(long guildId) {
+    /**
+     * A simulated guild's members are the bot and the first {@code poolMembers} users of the shared user pool;
+     * its {@code member_count} counts both.
+     */
+    public int poolMembers(long guildId) {
         return 5 + (int) Long.remainderUnsigned(guildId >>> 22, USERNAMES.length - 4);
     }
 
@@ -302,9 +362,14 @@ public final class EventFactory {
         return Long.toUnsignedString(Snowflake.fromTimestampMillis(1600000000000L + index * 1_000_003L) | index);
     }
 
+    /** The bot user's username, which op 8 {@code query} prefixes match too. */
+    public static String botUsername() {
+        return "shardgate-sim";
+    }
+
     private ObjectNode botUser() {
         ObjectNode u = json.createObjectNode();
-        u.put("id", Long.toString(BOT_USER_ID)).put("username", "shardgate-sim").putNull("global_name")
+        u.put("id", Long.toString(BOT_USER_ID)).put("username", botUsername()).putNull("global_name")
                 .put("discriminator", "0").putNull("avatar").put("bot", true).put("flags", 0);
         return u;
     }

@@ -399,7 +399,7 @@ final class GatewayEngine {
         String query = d.path("query").isTextual() ? d.get("query").asText() : null;
         JsonNode userIds = d.get("user_ids");
         int limit = d.path("limit").asInt(0);
-        int memberCount = events.memberCount(Snowflake.parse(guildId));
+        int memberCount = events.poolMembers(Snowflake.parse(guildId));
         if (userIds == null && "".equals(query) && limit == 0) {
             Instant now = now();
             Instant last = lastAllMembersRequest.get(guildId);
@@ -411,6 +411,9 @@ final class GatewayEngine {
             }
             lastAllMembersRequest.put(guildId, now);
         }
+        // The bot is a member of its every guild, so it is found like any other member.
+        String botId = Long.toString(EventFactory.BOT_USER_ID);
+        boolean botFound = false;
         List<Integer> found = new ArrayList<>();
         List<String> notFound = new ArrayList<>();
         if (userIds != null) {
@@ -422,14 +425,17 @@ final class GatewayEngine {
             }
             for (String id : wanted) {
                 int index = indexOfMember(id, memberCount);
-                if (index >= 0) {
+                if (id.equals(botId)) {
+                    botFound = true;
+                } else if (index >= 0) {
                     found.add(index);
                 } else {
                     notFound.add(id);
                 }
             }
         } else if (query != null) {
-            for (int i = 0; i < memberCount && (limit == 0 || found.size() < limit); i++) {
+            botFound = EventFactory.botUsername().startsWith(query);
+            for (int i = 0; i < memberCount && (limit == 0 || found.size() + (botFound ? 1 : 0) < limit); i++) {
                 if (EventFactory.username(i).startsWith(query)) {
                     found.add(i);
                 }
@@ -438,7 +444,7 @@ final class GatewayEngine {
             closeWith(c, CloseCode.UNKNOWN_OPCODE.code(), "Request guild members needs query or user_ids");
             return;
         }
-        dispatch(s, "GUILD_MEMBERS_CHUNK", events.guildMembersChunk(guildId,
+        dispatch(s, "GUILD_MEMBERS_CHUNK", events.guildMembersChunk(guildId, botFound,
                 found.stream().mapToInt(Integer::intValue).toArray(), notFound.toArray(String[]::new), nonce));
     }
 

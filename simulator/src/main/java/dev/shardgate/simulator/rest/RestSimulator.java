@@ -14,6 +14,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Discord's REST API as the simulator serves it, under {@code /api/v10/} (except {@code /gateway/bot}), with
@@ -30,6 +31,7 @@ public final class RestSimulator implements HttpHandler {
     private static final Duration OLD_MESSAGE_AGE = Duration.ofDays(14);
 
     private final BotToken botToken;
+    private final BooleanSupplier tokenReset;
     private final RestSettings settings;
     private final Clock clock;
     private final Buckets buckets = new Buckets();
@@ -47,7 +49,16 @@ public final class RestSimulator implements HttpHandler {
     }
 
     public RestSimulator(String botToken, RestSettings settings, Clock clock) {
+        this(botToken, settings, clock, () -> false);
+    }
+
+    /**
+     * @param tokenReset whether Discord has reset the bot token (the gateway's session-start budget ran out,
+     *     discord-gateway.md §8.3); from then on the old token gets 401 on every route that needs it
+     */
+    public RestSimulator(String botToken, RestSettings settings, Clock clock, BooleanSupplier tokenReset) {
         this.botToken = BotToken.of(botToken);
+        this.tokenReset = tokenReset;
         this.settings = settings;
         this.clock = clock;
         this.globalLimit = new GlobalLimit(settings.globalLimit());
@@ -189,7 +200,7 @@ public final class RestSimulator implements HttpHandler {
     }
 
     private boolean isBotAuthorization(String header) {
-        if (header == null || !header.startsWith("Bot ")) {
+        if (header == null || !header.startsWith("Bot ") || tokenReset.getAsBoolean()) {
             return false;
         }
         try {

@@ -1,7 +1,10 @@
 package dev.shardgate.simulator.fidelity;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.shardgate.simulator.Simulator;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +25,7 @@ final class JdaClients {
     /** Guild messages with their content: the intents the fidelity checks need. */
     static final EnumSet<GatewayIntent> INTENTS = EnumSet.of(GatewayIntent.GUILD_MESSAGES,
             GatewayIntent.MESSAGE_CONTENT);
+    private static final Duration READY_WAIT = Duration.ofSeconds(30);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(10);
 
     private JdaClients() {
@@ -29,7 +33,11 @@ final class JdaClients {
 
     /** A shard manager with every shard {@code /gateway/bot} recommends, started (not yet ready). */
     static ShardManager shardManager(Simulator sim, Object... listeners) {
-        return DefaultShardManagerBuilder.create(sim.gateway().settings().token(), INTENTS)
+        return shardManager(sim, INTENTS, listeners);
+    }
+
+    static ShardManager shardManager(Simulator sim, Collection<GatewayIntent> intents, Object... listeners) {
+        return DefaultShardManagerBuilder.create(sim.gateway().settings().token(), intents)
                 .setRestConfig(new RestConfig().setBaseUrl(sim.apiUrl() + "/"))
                 .disableCache(EnumSet.allOf(CacheFlag.class))
                 .setEnableShutdownHook(false)
@@ -38,11 +46,11 @@ final class JdaClients {
                 .build();
     }
 
-    /** Blocks until every shard has received READY and its guilds. */
-    static void awaitReady(ShardManager shards) throws InterruptedException {
-        for (JDA jda : shards.getShards()) {
-            jda.awaitReady();
-        }
+    /** Waits until every shard is connected: READY received and every guild of it loaded by GUILD_CREATE. */
+    static void awaitReady(ShardManager shards) {
+        await().atMost(READY_WAIT).until(() -> shards.getShardsTotal() > 0
+                && shards.getShardCache().size() == shards.getShardsTotal()
+                && shards.getShardCache().stream().allMatch(jda -> jda.getStatus() == JDA.Status.CONNECTED));
     }
 
     /** Stops every shard now and waits for JDA's threads to end, so no test leaks a client into the next. */

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.events.GuildCatalog;
+import dev.shardgate.simulator.gateway.Endpoint;
 import dev.shardgate.simulator.gateway.IdentifyRecord;
 import dev.shardgate.simulator.gateway.ResumeRecord;
 import java.net.URI;
@@ -30,18 +31,22 @@ import net.dv8tion.jda.api.events.message.MessageReceivedEvent;
 import net.dv8tion.jda.api.hooks.ListenerAdapter;
 import net.dv8tion.jda.api.sharding.ShardManager;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * JDA, a real Discord client library, against the simulated gateway: discovery through {@code /gateway/bot},
  * Identify, READY and GUILD_CREATE, a MESSAGE_CREATE reaching JDA's listener, a reply through JDA's REST, and
- * JDA resuming (not re-identifying) after a zombie connection, an op 7 and a close 4000, with the dispatches
- * sent during each gap replayed to it.
+ * JDA resuming (not re-identifying, and on READY's {@code resume_gateway_url}) after a zombie connection, an
+ * op 7 and a close 4000, with the dispatches sent during each gap replayed to it.
  */
 class JdaGatewayFidelityTest {
-    /** Short, so JDA detects a zombie within a few seconds; long enough that a busy machine never misses one. */
-    private static final Duration HEARTBEAT = Duration.ofMillis(2000);
+    /**
+     * For the zombie test only: short, so JDA notices missing ACKs within a few intervals, yet with 1.5 s of slack
+     * before the simulator's 4009 (no heartbeat for 1.5 intervals) for a busy machine. Other tests keep
+     * Discord's 41.25 s, so a late heartbeat never ends their session.
+     */
+    private static final Duration ZOMBIE_TEST_HEARTBEAT = Duration.ofMillis(3000);
+    private static final Duration DISCORD_HEARTBEAT = Duration.ofMillis(41250);
     private static final int GUILDS = 3;
     private static final String AUTHOR_ID = "1185000000000000001";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,9 +56,8 @@ class JdaGatewayFidelityTest {
     private ShardManager shards;
     private JDA jda;
 
-    @BeforeEach
-    void connectJda() throws InterruptedException {
-        sim = Simulator.builder().shards(1).guildsPerShard(GUILDS).heartbeatInterval(HEARTBEAT).start();
+    private void connectJda(Duration heartbeat) {
+        sim = Simulator.builder().shards(1).guildsPerShard(GUILDS).heartbeatInterval(heartbeat).start();
         shards = JdaClients.shardManager(sim, new ListenerAdapter() {
             @Override
             public void onMessageReceived(MessageReceivedEvent event) {
@@ -69,12 +73,15 @@ class JdaGatewayFidelityTest {
         try {
             JdaClients.shutdown(shards);
         } finally {
-            sim.close();
+            if (sim != null) {
+                sim.close();
+            }
         }
     }
 
     @Test
     void jdaSeesTheGuildsStreamedByGuildCreate() {
+        connectJda(DISCORD_HEARTBEAT);
         assertEquals(1, shards.getShardsTotal(), "shard count from /gateway/bot");
         List<String> expected = Arrays.stream(sim.gateway().guildIds(0)).mapToObj(Long::toUnsignedString).sorted()
                 .toList();
@@ -89,6 +96,7 @@ class JdaGatewayFidelityTest {
 
     @Test
     void messageCreateReachesJdaAndItsReplyReachesTheRestSimulator() throws Exception {
+        connectJda(DISCORD_HEARTBEAT);
         long guild = sim.gateway().guildIds(0)[1];
         long channel = GuildCatalog.generalChannelId(guild);
         sim.gateway().dispatch(0, "MESSAGE_CREATE", messageCreate(guild, 1, "!ping"));
@@ -112,6 +120,7 @@ class JdaGatewayFidelityTest {
 
     @Test
     void resumesAfterAZombieConnectionAndReceivesWhatWasSentMeanwhile() throws InterruptedException {
+        connectJda(ZOMBIE_TEST_HEARTBEAT);
         // A half-dead connection: no heartbeat ACKs and no dispatches get through.
         assertResumesAcross(shard -> {
             sim.gateway().zombie(shard);
@@ -121,6 +130,7 @@ class JdaGatewayFidelityTest {
 
     @Test
     void resumesAfterOpcode7AndReceivesWhatWasSentMeanwhile() throws InterruptedException {
+        connectJda(DISCORD_HEARTBEAT);
         // Dispatches lost on the wire, then Discord asks for a reconnect: the resume must replay them.
         assertResumesAcross(shard -> sim.gateway().stall(shard), shard -> {
             sim.gateway().heal(shard);
@@ -130,6 +140,7 @@ class JdaGatewayFidelityTest {
 
     @Test
     void resumesAfterClose4000AndReceivesWhatWasSentMeanwhile() throws InterruptedException {
+        connectJda(DISCORD_HEARTBEAT);
         assertResumesAcross(shard -> sim.gateway().stall(shard), shard -> sim.gateway().close(shard, 4000));
     }
 
@@ -156,6 +167,7 @@ class JdaGatewayFidelityTest {
         assertEquals(1, resumes.size(), "resumes: " + resumes);
         assertEquals(ResumeRecord.Outcome.RESUMED, resumes.getFirst().outcome());
         assertEquals(3, resumes.getFirst().replayed());
+        assertEquals(Endpoint.RESUME, resumes.getFirst().endpoint(), "JDA resumes on READY's resume_gateway_url");
         assertEquals(1, sim.gateway().identifies().size(), "JDA identified again instead of resuming");
     }
 
