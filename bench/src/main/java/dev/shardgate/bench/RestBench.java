@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.shardgate.protocol.BotToken;
 import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.protocol.Subjects;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.rest.RestConfig;
 import dev.shardgate.proxy.rest.RestHeaders;
 import dev.shardgate.proxy.rest.RestProxy;

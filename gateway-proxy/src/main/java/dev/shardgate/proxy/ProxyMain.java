@@ -1,7 +1,7 @@
 package dev.shardgate.proxy;
 
 import dev.shardgate.proxy.admin.AdminServer;
-import dev.shardgate.proxy.config.ConfigException;
+import dev.shardgate.config.ConfigException;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.config.Role;
 import dev.shardgate.proxy.rest.RestProxy;

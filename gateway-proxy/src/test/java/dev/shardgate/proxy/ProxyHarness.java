@@ -2,7 +2,7 @@ package dev.shardgate.proxy;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.testkit.NatsServerProcess;

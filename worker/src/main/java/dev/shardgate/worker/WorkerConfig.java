@@ -1,9 +1,10 @@
 package dev.shardgate.worker;
 
+import dev.shardgate.config.ConfigException;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.protocol.Subjects;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,20 +57,20 @@ public record WorkerConfig(
     public WorkerConfig {
         maxAgeByType = Map.copyOf(maxAgeByType);
         if (ackWait.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw new WorkerConfigException("WORKER_ACK_WAIT must be at least 1s, got " + ackWait);
+            throw new ConfigException("WORKER_ACK_WAIT must be at least 1s, got " + ackWait);
         }
         if (retryBackoff.isNegative()) {
-            throw new WorkerConfigException("WORKER_RETRY_BACKOFF must not be negative, got " + retryBackoff);
+            throw new ConfigException("WORKER_RETRY_BACKOFF must not be negative, got " + retryBackoff);
         }
         for (var entry : Map.of("EVENTS_STREAM", eventsStream, "WORKER_DEADLETTER_STREAM", deadLetterStream,
                 "WORKER_CONSUMER", consumer).entrySet()) {
             if (!NAME.matcher(entry.getValue()).matches()) {
-                throw new WorkerConfigException(entry.getKey() + " must be letters, digits, '_' or '-', got '"
+                throw new ConfigException(entry.getKey() + " must be letters, digits, '_' or '-', got '"
                         + entry.getValue() + "'");
             }
         }
         if (eventsStream.equals(deadLetterStream)) {
-            throw new WorkerConfigException("WORKER_DEADLETTER_STREAM must differ from EVENTS_STREAM");
+            throw new ConfigException("WORKER_DEADLETTER_STREAM must differ from EVENTS_STREAM");
         }
     }
 
@@ -78,26 +79,22 @@ public record WorkerConfig(
     }
 
     public static WorkerConfig from(Map<String, String> environment) {
-        Env env = new Env(environment);
-        List<String> nats = Arrays.stream(env.string("NATS_URL", DEFAULT_NATS_URL).split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).toList();
-        if (nats.isEmpty()) {
-            throw new WorkerConfigException("NATS_URL must list at least one server");
-        }
+        ConfigSource env = ConfigSource.of(environment);
+        List<String> nats = env.list("NATS_URL", DEFAULT_NATS_URL);
         Subjects subjects;
         try {
             subjects = new Subjects(env.string("SUBJECT_PREFIX", "discord"));
         } catch (IllegalArgumentException e) {
-            throw new WorkerConfigException(e.getMessage());
+            throw new ConfigException(e.getMessage());
         }
         Map<String, Duration> byType = new HashMap<>();
         byType.put("INTERACTION_CREATE", INTERACTION_MAX_AGE);
-        env.all().keySet().stream().filter(k -> k.startsWith(MAX_AGE_PREFIX)).forEach(key -> {
+        env.keysStartingWith(MAX_AGE_PREFIX).forEach(key -> {
             String type = key.substring(MAX_AGE_PREFIX.length());
             if (!Subjects.isToken(type)) {
-                throw new WorkerConfigException(key + " does not end in an event type like MESSAGE_CREATE");
+                throw new ConfigException(key + " does not end in an event type like MESSAGE_CREATE");
             }
-            env.get(key).ifPresent(v -> byType.put(type, nonNegative(key, Env.parseDuration(key, v))));
+            env.get(key).ifPresent(v -> byType.put(type, nonNegative(key, env.duration(key, Duration.ZERO))));
         });
         return new WorkerConfig(
                 nats,
@@ -115,7 +112,7 @@ public record WorkerConfig(
                 byType,
                 nonNegative("WORKER_DRAIN_TIMEOUT", env.duration("WORKER_DRAIN_TIMEOUT", Duration.ofSeconds(20))),
                 env.integer("WORKER_METRICS_PORT", 8082, 0, 65535),
-                env.httpUrl("REST_PROXY_URL", DEFAULT_REST_PROXY_URL),
+                env.uri("REST_PROXY_URL", DEFAULT_REST_PROXY_URL, "http", "https"),
                 env.get("REST_PROXY_SECRET"));
     }
 
@@ -126,7 +123,7 @@ public record WorkerConfig(
 
     private static Duration nonNegative(String key, Duration d) {
         if (d.isNegative()) {
-            throw new WorkerConfigException(key + " must not be negative, got " + d);
+            throw new ConfigException(key + " must not be negative, got " + d);
         }
         return d;
     }

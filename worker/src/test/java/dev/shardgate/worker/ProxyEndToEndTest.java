@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.GatewayProxy;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.rest.RestProxy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

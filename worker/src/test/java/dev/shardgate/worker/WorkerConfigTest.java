@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shardgate.config.ConfigException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ class WorkerConfigTest {
     @Test
     void badValuesFailWithTheVariableInTheMessage() {
         assertMessage("WORKER_MAX_IN_FLIGHT must be between 1 and 100000, got 0", Map.of("WORKER_MAX_IN_FLIGHT", "0"));
-        assertMessage("WORKER_DRAIN_TIMEOUT must be a duration like 500ms, 3s, 5m or 1h, got 'soon'",
+        assertMessage("WORKER_DRAIN_TIMEOUT must be a duration like 500ms, 10s, 5m or 24h, got 'soon'",
                 Map.of("WORKER_DRAIN_TIMEOUT", "soon"));
         assertMessage("REST_PROXY_URL must be an http or https URL, got 'ftp://x'", Map.of("REST_PROXY_URL", "ftp://x"));
         assertMessage("WORKER_CONSUMER must be letters, digits, '_' or '-', got 'a.b'", Map.of("WORKER_CONSUMER", "a.b"));
@@ -51,6 +52,6 @@ class WorkerConfigTest {
     }
 
     private static void assertMessage(String expected, Map<String, String> env) {
-        assertEquals(expected, assertThrows(WorkerConfigException.class, () -> WorkerConfig.from(env)).getMessage());
+        assertEquals(expected, assertThrows(ConfigException.class, () -> WorkerConfig.from(env)).getMessage());
     }
 }

@@ -1,11 +1,11 @@
 package dev.shardgate.bench.gateway;
 
+import dev.shardgate.protocol.EnvelopeReader;
 import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.GatewayProxy;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
-import dev.shardgate.proxy.gateway.EnvelopeReader;
 import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
 import dev.shardgate.proxy.publish.EventPublisher;
 import dev.shardgate.proxy.publish.EventStream;

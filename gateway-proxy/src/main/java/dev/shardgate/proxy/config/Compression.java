@@ -1,5 +1,7 @@
 package dev.shardgate.proxy.config;
 
+import dev.shardgate.config.ConfigException;
+
 /** Gateway transport compression ({@code GATEWAY_COMPRESSION}). */
 public enum Compression {
     ZLIB_STREAM("zlib-stream"),

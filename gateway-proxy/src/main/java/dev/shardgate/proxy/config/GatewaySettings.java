@@ -1,5 +1,7 @@
 package dev.shardgate.proxy.config;
 
+import dev.shardgate.config.ConfigException;
+import dev.shardgate.config.ConfigSource;
 import java.time.Duration;
 
 /**

@@ -1,11 +1,12 @@
 package dev.shardgate.proxy.config;
 
+import dev.shardgate.config.ConfigException;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.protocol.BotToken;
 import dev.shardgate.protocol.Intents;
 import dev.shardgate.protocol.Subjects;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -55,11 +56,7 @@ public record ProxyConfig(
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        List<String> nats = Arrays.stream(src.string("NATS_URL", DEFAULT_NATS_URL).split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).toList();
-        if (nats.isEmpty()) {
-            throw new ConfigException("NATS_URL must list at least one server");
-        }
+        List<String> nats = src.list("NATS_URL", DEFAULT_NATS_URL);
         Subjects subjects;
         try {
             subjects = new Subjects(src.string("SUBJECT_PREFIX", "discord"));

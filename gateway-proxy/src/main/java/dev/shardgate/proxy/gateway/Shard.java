@@ -2,6 +2,7 @@ package dev.shardgate.proxy.gateway;
 
 import dev.shardgate.protocol.CloseAction;
 import dev.shardgate.protocol.CloseCode;
+import dev.shardgate.protocol.EnvelopeReader;
 import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.GatewayLimits;
 import dev.shardgate.protocol.MalformedFrameException;

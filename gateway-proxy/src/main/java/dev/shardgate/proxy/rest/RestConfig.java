@@ -1,7 +1,7 @@
 package dev.shardgate.proxy.rest;
 
-import dev.shardgate.proxy.config.ConfigException;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigException;
+import dev.shardgate.config.ConfigSource;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.shardgate.proxy.GatewayProxy;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.testkit.NatsServerProcess;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.proxy.GatewayProxy;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.gateway.DispatchRecord;

@@ -1,7 +1,7 @@
 package dev.shardgate.proxy.rest;
 
 import dev.shardgate.protocol.BotToken;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shardgate.proxy.config.ConfigException;
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigException;
+import dev.shardgate.config.ConfigSource;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

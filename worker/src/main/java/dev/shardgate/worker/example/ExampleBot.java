@@ -5,7 +5,7 @@ import dev.shardgate.worker.Event;
 import dev.shardgate.worker.ShutdownLogging;
 import dev.shardgate.worker.Worker;
 import dev.shardgate.worker.WorkerConfig;
-import dev.shardgate.worker.WorkerConfigException;
+import dev.shardgate.config.ConfigException;
 import dev.shardgate.worker.rest.RestClient;
 import dev.shardgate.worker.rest.RestException;
 import java.lang.System.Logger.Level;
@@ -57,7 +57,7 @@ public final class ExampleBot {
         WorkerConfig config;
         try {
             config = WorkerConfig.fromEnvironment();
-        } catch (WorkerConfigException e) {
+        } catch (ConfigException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);
             return;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shardgate.proxy.config.ConfigSource;
+import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.rest.RestConfig;
 import dev.shardgate.proxy.rest.route.BadRouteException;
 import dev.shardgate.proxy.rest.route.Route;

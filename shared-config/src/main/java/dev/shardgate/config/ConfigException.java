@@ -1,4 +1,4 @@
-package dev.shardgate.proxy.config;
+package dev.shardgate.config;
 
 /** A setting that is missing or invalid; the message names the variable and is safe to print. */
 public final class ConfigException extends RuntimeException {

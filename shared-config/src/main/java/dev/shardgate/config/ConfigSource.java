@@ -1,4 +1,4 @@
-package dev.shardgate.proxy.config;
+package dev.shardgate.config;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -6,10 +6,14 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The process's settings as one map: an optional properties file ({@code CONFIG_FILE}) overlaid by the
@@ -52,6 +56,21 @@ public final class ConfigSource {
         return get(key).orElse(defaultValue);
     }
 
+    /** A comma-separated list, blanks dropped; fails if it is empty. */
+    public List<String> list(String key, String defaultValue) {
+        List<String> items = Arrays.stream(string(key, defaultValue).split(","))
+                .map(String::trim).filter(v -> !v.isEmpty()).toList();
+        if (items.isEmpty()) {
+            throw new ConfigException(key + " must list at least one value");
+        }
+        return items;
+    }
+
+    /** The keys that start with a prefix, for families of settings such as {@code WORKER_MAX_AGE_<TYPE>}. */
+    public Set<String> keysStartingWith(String prefix) {
+        return values.keySet().stream().filter(k -> k.startsWith(prefix)).collect(Collectors.toUnmodifiableSet());
+    }
+
     public int integer(String key, int defaultValue, int min, int max) {
         return get(key).map(v -> {
             try {
@@ -83,7 +102,7 @@ public final class ConfigSource {
         String v = string(key, defaultValue);
         try {
             URI uri = new URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
-            if (uri.getHost() == null || java.util.Arrays.stream(schemes).noneMatch(s -> s.equals(uri.getScheme()))) {
+            if (uri.getHost() == null || Arrays.stream(schemes).noneMatch(s -> s.equals(uri.getScheme()))) {
                 throw new ConfigException(key + " must be a " + String.join(" or ", schemes) + " URL, got '" + v + "'");
             }
             return uri;

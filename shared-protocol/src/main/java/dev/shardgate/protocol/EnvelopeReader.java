@@ -1,7 +1,5 @@
-package dev.shardgate.proxy.gateway;
+package dev.shardgate.protocol;
 
-import dev.shardgate.protocol.GatewayFrame;
-import dev.shardgate.protocol.MalformedFrameException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -9,7 +7,7 @@ import java.util.Arrays;
  * Reads a gateway payload's envelope ({@code op}, {@code t}, {@code s} and where {@code d}'s bytes are) in one pass
  * over the bytes, without a parser object: the per-frame step of the event path (DESIGN.md). It gives the same
  * {@link GatewayFrame} as {@link GatewayFrame#read}, which builds a Jackson parser per payload and so allocates more
- * than a typical MESSAGE_CREATE is long (see docs/sections/gateway-bench.md); here a frame costs the record and,
+ * than a typical MESSAGE_CREATE is long (see docs/gateway-bench.md); here a frame costs the record and,
  * the first time a dispatch name is seen, its string.
  *
  * <p>The whole payload is checked to be one JSON object of valid JSON values (strings, numbers, literals, nesting
@@ -17,7 +15,7 @@ import java.util.Arrays;
  * key counts as its last occurrence. A {@code t} written with escape sequences is decoded by the slower
  * {@link GatewayFrame#read}; Discord never sends one.
  *
- * <p>Not thread-safe (the name cache): one instance per shard, used on the shard's thread.
+ * <p>Not thread-safe (the name cache): one instance per connection owner (a shard), used on its thread.
  */
 public final class EnvelopeReader {
     static final int MAX_DEPTH = 200;
