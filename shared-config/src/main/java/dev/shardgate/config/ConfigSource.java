@@ -103,7 +103,7 @@ public final class ConfigSource {
         try {
             URI uri = new URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
             if (uri.getHost() == null || Arrays.stream(schemes).noneMatch(s -> s.equals(uri.getScheme()))) {
-                throw new ConfigException(key + " must be a " + String.join(" or ", schemes) + " URL, got '" + v + "'");
+                throw new ConfigException(key + " must be an " + String.join(" or ", schemes) + " URL, got '" + v + "'");
             }
             return uri;
         } catch (java.net.URISyntaxException e) {

@@ -55,7 +55,7 @@ class ConfigSourceTest {
                 assertThrows(ConfigException.class, () -> src.bool("FLAG", false)).getMessage());
         assertEquals("WAIT must be a duration like 500ms, 10s, 5m or 24h, got 'ten'",
                 assertThrows(ConfigException.class, () -> src.duration("WAIT", Duration.ZERO)).getMessage());
-        assertEquals("URL must be a http or https URL, got 'ftp://x'",
+        assertEquals("URL must be an http or https URL, got 'ftp://x'",
                 assertThrows(ConfigException.class, () -> src.uri("URL", "http://a", "http", "https")).getMessage());
         assertEquals("LIST must list at least one value",
                 assertThrows(ConfigException.class, () -> src.list("LIST", "a")).getMessage());
