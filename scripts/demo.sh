@@ -15,7 +15,7 @@ ADMIN_PORT=${DEMO_ADMIN_PORT:-18080} REST_PORT=${DEMO_REST_PORT:-18081} WORKER_P
 NATS_BIN=$(command -v nats-server || echo /usr/sbin/nats-server)
 
 echo "== building the jars"
-./mvnw -B -q -DskipTests package
+./mvnw -B -q -DskipTests package 2>&1 | { grep -v '^WARNING: .*sun.misc.Unsafe' || true; }
 
 work=$(mktemp -d -t shardgate-demo.XXXXXX)
 pids=()
@@ -42,6 +42,7 @@ metric() { # url, metric name prefix: sums the samples
 echo "== starting"
 start nats "$NATS_BIN" -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$work/nats"
 start simulator env SIM_PORT="$SIM_PORT" SIM_SHARDS="$SHARDS" SIM_MAX_CONCURRENCY=2 SIM_EVENTS_PER_SECOND=2 \
+  SIM_HEARTBEAT_INTERVAL_MS=5000 \
   "$JAVA" -jar simulator/target/simulator.jar
 wait_http "http://127.0.0.1:$SIM_PORT/_sim/stats" simulator
 start gateway-proxy env DISCORD_TOKEN=sim-token DISCORD_API_URL="http://127.0.0.1:$SIM_PORT/api/v10" \
@@ -63,10 +64,10 @@ curl -fs -XPOST "http://127.0.0.1:$SIM_PORT/_sim/shards/1/faults/zombie" >/dev/n
 end=$((SECONDS + SECONDS_TO_RUN))
 while [ $SECONDS -lt $end ]; do
   sleep 5
-  printf '%(%T)T  shards ready: %s/%s  events published: %s  handled by workers: %s  REST calls: %s  identifies: %s  resumes: %s\n' -1 \
+  printf '%(%T)T  shards ready: %s/%s  events stored: %s  consumed by workers: %s  REST calls: %s  identifies: %s  resumes: %s\n' -1 \
     "$(curl -fs "http://127.0.0.1:$ADMIN_PORT/shards" | grep -oE '"state":"(READY|RESUMED)"' | wc -l)" "$SHARDS" \
     "$(metric "http://127.0.0.1:$ADMIN_PORT/metrics" shardgate_published_events_total)" \
-    "$(metric "http://127.0.0.1:$WORKER_PORT/metrics" 'shardgate_worker_events_total{outcome="handled"')" \
+    "$(metric "http://127.0.0.1:$WORKER_PORT/metrics" shardgate_worker_events_total)" \
     "$(metric "http://127.0.0.1:$WORKER_PORT/metrics" shardgate_worker_rest_requests_seconds_count)" \
     "$(metric "http://127.0.0.1:$ADMIN_PORT/metrics" shardgate_identifies_total)" \
     "$(metric "http://127.0.0.1:$ADMIN_PORT/metrics" shardgate_resumes_total)"
