@@ -2,14 +2,13 @@ package dev.shardgate.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.shardgate.testkit.ManualClock;
 import io.nats.client.ConnectionListener.Events;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.text.MessageFormat;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -40,23 +39,7 @@ class NatsStatusLogTest {
         public void close() {
         }
     };
-    private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     @BeforeEach
     void capture() {
@@ -79,7 +62,7 @@ class NatsStatusLogTest {
         status.connectionEvent(null, Events.DISCONNECTED);
         status.exceptionOccurred(null, new IOException("Read channel closed."));
         for (int attempt = 0; attempt < 30; attempt++) {
-            now = now.plusSeconds(1);
+            clock.advance(Duration.ofSeconds(1));
             status.connectionEvent(null, Events.DISCONNECTED);
             status.exceptionOccurred(null, new ConnectException("Connection refused"));
         }

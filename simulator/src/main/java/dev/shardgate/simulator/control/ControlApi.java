@@ -133,6 +133,8 @@ public final class ControlApi implements HttpHandler {
         gateway.transitions().forEach(transitions::put);
         ObjectNode closes = out.putObject("closes_sent");
         gateway.closesSent().forEach((code, n) -> closes.put(Integer.toString(code), n));
+        ObjectNode received = out.putObject("closes_received");
+        gateway.closesReceived().forEach((code, n) -> received.put(Integer.toString(code), n));
         ArrayNode sessions = out.putArray("sessions");
         for (SessionView s : gateway.sessions()) {
             sessions.addObject().put("session_id", s.sessionId()).put("shard", s.shardId())

@@ -26,6 +26,8 @@ final class Connection {
     private Instant reconnectDeadline;
     private boolean zombie;
     private boolean stalled;
+    /** The code of the close frame the client sent, or 0. */
+    private int clientCloseCode;
 
     Connection(long id, WebSocket socket, Endpoint endpoint, ZlibStreamEncoder zlib, SendRateLimiter sendLimit,
                GatewayRecorder recorder) {
@@ -81,6 +83,14 @@ final class Connection {
 
     void reconnectDeadline(Instant deadline) {
         reconnectDeadline = deadline;
+    }
+
+    int clientCloseCode() {
+        return clientCloseCode;
+    }
+
+    void clientCloseCode(int code) {
+        clientCloseCode = code;
     }
 
     boolean zombie() {

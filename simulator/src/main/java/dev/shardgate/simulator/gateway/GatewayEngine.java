@@ -120,21 +120,33 @@ final class GatewayEngine {
         }
     }
 
+    void onCloseFrame(WebSocket socket, int code) {
+        Connection c = connections.get(socket);
+        if (c != null) {
+            c.clientCloseCode(code);
+            recorder.closeReceived(code);
+        }
+    }
+
     void onClose(WebSocket socket, int code, boolean remote) {
         Connection c = connections.remove(socket);
         if (c == null) {
             return;
         }
         recorder.connectionClosed();
+        boolean byClient = remote || c.clientCloseCode() != 0;
+        if (c.clientCloseCode() != 0) {
+            code = c.clientCloseCode();
+        }
         Session s = c.session();
         if (s != null && s.connection() == c && s.alive()) {
-            if (remote && (code == CloseCode.NORMAL_CLOSURE || code == 1001)) {
+            if (byClient && (code == CloseCode.NORMAL_CLOSURE || code == 1001)) {
                 endSession(s, SessionState.INVALIDATED, "client closed " + code);
             } else {
                 s.detach(now());
             }
         }
-        c.closed((remote ? "client" : "server") + " closed " + code);
+        c.closed((byClient ? "client" : "server") + " closed " + code);
     }
 
     /** Periodic: heartbeat timeouts, connections kept after op 7, sessions past the resume window. */

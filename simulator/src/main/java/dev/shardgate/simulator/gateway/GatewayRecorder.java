@@ -22,6 +22,7 @@ final class GatewayRecorder {
     private final BoundedLog<CommandRecord> commands;
     private final BoundedLog<DispatchRecord> ledger;
     private final ConcurrentHashMap<Integer, AtomicLong> closesSent = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, AtomicLong> closesReceived = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong dispatchesSent = new AtomicLong();
@@ -51,6 +52,10 @@ final class GatewayRecorder {
 
     void dispatchSent() {
         dispatchesSent.incrementAndGet();
+    }
+
+    void closeReceived(int code) {
+        closesReceived.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
     }
 
     void closeSent(int code) {
@@ -109,8 +114,16 @@ final class GatewayRecorder {
     }
 
     Map<Integer, Long> closesSent() {
+        return counts(closesSent);
+    }
+
+    Map<Integer, Long> closesReceived() {
+        return counts(closesReceived);
+    }
+
+    private static Map<Integer, Long> counts(ConcurrentHashMap<Integer, AtomicLong> byCode) {
         Map<Integer, Long> out = new TreeMap<>();
-        closesSent.forEach((code, n) -> out.put(code, n.get()));
+        byCode.forEach((code, n) -> out.put(code, n.get()));
         return out;
     }
 

@@ -63,6 +63,17 @@ final class GatewayServer extends WebSocketServer {
         loop.execute(() -> engine.onMessage(conn, bytes));
     }
 
+    /**
+     * A close frame arrived. Its code is what the client meant: the TCP connection may drop before the close
+     * handshake ends, and then {@link #onClose} sees 1006 instead.
+     */
+    @Override
+    public void onClosing(WebSocket conn, int code, String reason, boolean remote) {
+        if (remote) {
+            loop.execute(() -> engine.onCloseFrame(conn, code));
+        }
+    }
+
     @Override
     public void onClose(WebSocket conn, int code, String reason, boolean remote) {
         loop.execute(() -> engine.onClose(conn, code, remote));

@@ -180,6 +180,11 @@ public final class SimulatedGateway implements AutoCloseable {
         return recorder.closesSent().getOrDefault(code, 0L);
     }
 
+    /** Codes of the close frames clients sent, with how often (a dropped connection sends none). */
+    public Map<Integer, Long> closesReceived() {
+        return recorder.closesReceived();
+    }
+
     /** Every payload clients sent (newest {@code ledgerCapacity}). */
     public List<CommandRecord> commands() {
         return recorder.commands(c -> true);

@@ -2,6 +2,7 @@ package dev.shardgate.simulator.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.shardgate.testkit.ManualClock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
