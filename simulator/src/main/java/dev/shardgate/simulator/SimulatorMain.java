@@ -7,7 +7,7 @@ import java.util.function.Function;
 
 /**
  * {@code java -jar simulator.jar}: a simulator configured by {@code SIM_*} environment variables (see
- * docs/sections/simulator.md), running until SIGTERM/SIGINT.
+ * docs/simulator.md), running until SIGTERM/SIGINT.
  */
 public final class SimulatorMain {
     private SimulatorMain() {
