@@ -1,7 +1,8 @@
 package dev.shardgate.proxy;
 
-import dev.shardgate.proxy.admin.AdminServer;
 import dev.shardgate.config.ConfigException;
+import dev.shardgate.config.ProcessLogging;
+import dev.shardgate.proxy.admin.AdminServer;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.config.Role;
 import dev.shardgate.proxy.rest.RestProxy;
@@ -19,14 +20,7 @@ public final class ProxyMain {
     }
 
     public static void main(String[] args) throws Exception {
-        // Before the first log call, so that the hand-over's log lines survive the JVM's shutdown.
-        if (System.getProperty("java.util.logging.manager") == null) {
-            System.setProperty("java.util.logging.manager", HandoverLogManager.class.getName());
-        }
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format",
-                    "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
-        }
+        ProcessLogging.install(); // first: the hand-over's log lines must survive the JVM's shutdown
         System.Logger log = System.getLogger(ProxyMain.class.getName());
         ProxyConfig config;
         try {
@@ -44,7 +38,7 @@ public final class ProxyMain {
         if (config.runs(Role.REST) && config.restPort() != 0) {
             try {
                 rest = RestProxy.start(config, registry);
-                log.log(System.Logger.Level.INFO, "REST proxy listening on {0}", rest.port());
+                log.log(System.Logger.Level.INFO, "REST proxy listening on port {0}", Integer.toString(rest.port()));
             } catch (UnsupportedOperationException e) {
                 log.log(System.Logger.Level.WARNING, "REST role not started: {0}", e.getMessage());
             }

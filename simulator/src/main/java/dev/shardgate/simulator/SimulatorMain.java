@@ -1,5 +1,6 @@
 package dev.shardgate.simulator;
 
+import dev.shardgate.config.ProcessLogging;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +15,7 @@ public final class SimulatorMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        ProcessLogging.install();
         Simulator sim;
         try {
             sim = configure(System.getenv()).start();

@@ -1,5 +1,6 @@
 package dev.shardgate.worker;
 
+import dev.shardgate.config.ProcessLogging;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,7 +16,7 @@ import java.nio.file.StandardOpenOption;
  */
 public final class RecordingWorker {
     static {
-        ShutdownLogging.install();
+        ProcessLogging.install();
     }
 
     private RecordingWorker() {

@@ -1,11 +1,11 @@
 package dev.shardgate.worker.example;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.shardgate.config.ConfigException;
+import dev.shardgate.config.ProcessLogging;
 import dev.shardgate.worker.Event;
-import dev.shardgate.worker.ShutdownLogging;
 import dev.shardgate.worker.Worker;
 import dev.shardgate.worker.WorkerConfig;
-import dev.shardgate.config.ConfigException;
 import dev.shardgate.worker.rest.RestClient;
 import dev.shardgate.worker.rest.RestException;
 import java.lang.System.Logger.Level;
@@ -17,7 +17,7 @@ import java.lang.System.Logger.Level;
  */
 public final class ExampleBot {
     static {
-        ShutdownLogging.install(); // before the logger below initialises logging
+        ProcessLogging.install(); // before the logger below initialises logging
     }
 
     private static final System.Logger LOG = System.getLogger(ExampleBot.class.getName());
