@@ -168,7 +168,10 @@ class FaultInjectionTest {
         try {
             sim.gateway().stall(10);
             sim.gateway().dispatch(10, "MESSAGE_CREATE", "{\"n\":1}");
+            long beats = heartbeatsReceived(10);
             c.sendJson("{\"op\":1,\"d\":2}");
+            // The ACK must be due while stalled: heal only after the simulator has read the heartbeat.
+            await().until(() -> heartbeatsReceived(10) == beats + 1);
             sim.gateway().requestHeartbeat(10);
             int seen = c.all.size();
             sim.gateway().heal(10);
@@ -213,5 +216,9 @@ class FaultInjectionTest {
         assertTrue(c.isOpen(), "120 payloads are allowed");
         c.sendJson("{\"op\":1,\"d\":null}");
         assertEquals(4008, c.awaitClose());
+    }
+
+    private static long heartbeatsReceived(int shard) {
+        return sim.gateway().commands(shard).stream().filter(c -> c.op() == 1).count();
     }
 }
