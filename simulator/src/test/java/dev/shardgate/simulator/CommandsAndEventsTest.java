@@ -136,10 +136,12 @@ class CommandsAndEventsTest {
         try {
             sim.gateway().burst(4, 300);
             sim.gateway().burst(5, 300);
-            await().until(() -> withContent.all.stream().filter(n -> "MESSAGE_CREATE".equals(n.path("t").asText()))
+            await().atMost(GatewayTestClient.WAIT).until(() -> withContent.all.stream()
+                    .filter(n -> "MESSAGE_CREATE".equals(n.path("t").asText()))
                     .anyMatch(n -> "!ping".equals(n.get("d").get("content").asText())));
-            await().until(() -> without.all.stream().anyMatch(n -> "MESSAGE_CREATE".equals(n.path("t").asText())));
-            await().until(() -> withContent.all.stream()
+            await().atMost(GatewayTestClient.WAIT)
+                    .until(() -> without.all.stream().anyMatch(n -> "MESSAGE_CREATE".equals(n.path("t").asText())));
+            await().atMost(GatewayTestClient.WAIT).until(() -> withContent.all.stream()
                     .anyMatch(n -> "INTERACTION_CREATE".equals(n.path("t").asText())));
             for (GatewayTestClient c : new GatewayTestClient[] {withContent, without}) {
                 for (JsonNode n : c.all) {

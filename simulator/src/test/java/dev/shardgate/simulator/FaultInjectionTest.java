@@ -19,9 +19,10 @@ class FaultInjectionTest {
 
     @BeforeAll
     static void start() {
-        // Each test uses its own shard, and 32 buckets let them all identify at once.
-        sim = Simulator.builder().shards(32).maxConcurrency(32).guildsPerShard(1)
-                .heartbeatInterval(Duration.ofMillis(400)).start();
+        // Each test uses its own shard, and 32 buckets let them all identify at once. The clients here do not
+        // heartbeat on their own, so the heartbeat timeout must be far longer than any test (the default 41.25 s):
+        // a short one would close them 4009 in the middle of a test on a slow machine.
+        sim = Simulator.builder().shards(32).maxConcurrency(32).guildsPerShard(1).start();
     }
 
     @AfterAll
@@ -46,7 +47,10 @@ class FaultInjectionTest {
         GatewayTestClient c = ready(0);
         try {
             assertEquals(1, sim.gateway().zombie(0));
+            long beats = heartbeatsReceived(0);
             c.sendJson("{\"op\":1,\"d\":2}");
+            // Dispatch only after the simulator has read the heartbeat, so a wrong ACK would come before it.
+            await().atMost(GatewayTestClient.WAIT).until(() -> heartbeatsReceived(0) == beats + 1);
             sim.gateway().dispatch(0, "MESSAGE_CREATE", "{\"marker\":1}");
             JsonNode next = c.next();
             assertEquals("MESSAGE_CREATE", next.get("t").asText(), "no ACK came before the dispatch");
@@ -171,7 +175,7 @@ class FaultInjectionTest {
             long beats = heartbeatsReceived(10);
             c.sendJson("{\"op\":1,\"d\":2}");
             // The ACK must be due while stalled: heal only after the simulator has read the heartbeat.
-            await().until(() -> heartbeatsReceived(10) == beats + 1);
+            await().atMost(GatewayTestClient.WAIT).until(() -> heartbeatsReceived(10) == beats + 1);
             sim.gateway().requestHeartbeat(10);
             int seen = c.all.size();
             sim.gateway().heal(10);
@@ -198,11 +202,16 @@ class FaultInjectionTest {
 
     @Test
     void aClientThatStopsHeartbeatingIsClosed4009() throws Exception {
-        GatewayTestClient c = ready(12);
-        long before = sim.gateway().closesSent(4009);
-        assertEquals(4009, c.awaitClose());
-        assertTrue(sim.gateway().closesSent(4009) > before);
-        assertEquals(SessionState.INVALIDATED, session(12).state());
+        // Its own simulator with a short heartbeat timeout (3 s): long enough for Hello -> Identify on a slow
+        // machine, short enough to keep the test quick.
+        try (Simulator quick = Simulator.builder().shards(1).guildsPerShard(1)
+                .heartbeatInterval(Duration.ofSeconds(2)).start()) {
+            GatewayTestClient c = GatewayTestClient.zlib(quick.gateway().url());
+            c.identifyReady("sim-token", 0, 1);
+            assertEquals(4009, c.awaitClose());
+            assertEquals(1, quick.gateway().closesSent(4009));
+            assertEquals(SessionState.INVALIDATED, quick.gateway().sessions(0).getFirst().state());
+        }
     }
 
     @Test
@@ -212,7 +221,8 @@ class FaultInjectionTest {
         for (int i = 0; i < 120; i++) {
             c.sendJson("{\"op\":1,\"d\":null}");
         }
-        await().until(() -> c.all.stream().filter(n -> n.path("op").asInt() == 11).count() == 120);
+        await().atMost(GatewayTestClient.WAIT)
+                .until(() -> c.all.stream().filter(n -> n.path("op").asInt() == 11).count() == 120);
         assertTrue(c.isOpen(), "120 payloads are allowed");
         c.sendJson("{\"op\":1,\"d\":null}");
         assertEquals(4008, c.awaitClose());

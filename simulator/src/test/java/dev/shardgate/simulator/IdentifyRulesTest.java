@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shardgate.protocol.Intents;
 import dev.shardgate.simulator.gateway.IdentifyRecord;
+import dev.shardgate.testkit.ManualClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -117,27 +118,31 @@ class IdentifyRulesTest {
 
     @Test
     void reusingABucketWithinFiveSecondsGetsInvalidSessionFalse() throws Exception {
-        // Shards 3 and 19 share bucket 3 (3 % 16 == 19 % 16); shard 4 has its own.
-        GatewayTestClient a = GatewayTestClient.zlib(sim.gateway().url());
-        GatewayTestClient b = GatewayTestClient.zlib(sim.gateway().url());
-        GatewayTestClient other = GatewayTestClient.zlib(sim.gateway().url());
-        try {
-            a.identifyReady("sim-token", 3, 64);
-            b.next(10, null);
-            b.identify("sim-token", 19, 64, 513);
-            JsonNode invalid = b.next(9, null);
-            assertFalse(invalid.get("d").asBoolean());
-            assertTrue(b.isOpen(), "op 9 is not a close");
-            other.identifyReady("sim-token", 4, 64);
+        // A stopped clock keeps both identifies in one 5-second window however slow the machine is.
+        try (Simulator frozen = Simulator.builder().token("sim-token").shards(64).maxConcurrency(16)
+                .guildsPerShard(1).clock(ManualClock.startingNow()).start()) {
+            // Shards 3 and 19 share bucket 3 (3 % 16 == 19 % 16); shard 4 has its own.
+            GatewayTestClient a = GatewayTestClient.zlib(frozen.gateway().url());
+            GatewayTestClient b = GatewayTestClient.zlib(frozen.gateway().url());
+            GatewayTestClient other = GatewayTestClient.zlib(frozen.gateway().url());
+            try {
+                a.identifyReady("sim-token", 3, 64);
+                b.next(10, null);
+                b.identify("sim-token", 19, 64, 513);
+                JsonNode invalid = b.next(9, null);
+                assertFalse(invalid.get("d").asBoolean());
+                assertTrue(b.isOpen(), "op 9 is not a close");
+                other.identifyReady("sim-token", 4, 64);
 
-            List<IdentifyRecord> ids = sim.gateway().identifies();
-            IdentifyRecord limited = ids.stream().filter(r -> r.shardId() == 19).findFirst().orElseThrow();
-            assertEquals(IdentifyRecord.Outcome.CONCURRENCY_LIMITED, limited.outcome());
-            assertEquals(3, limited.bucket());
-        } finally {
-            a.closeBlocking();
-            b.closeBlocking();
-            other.closeBlocking();
+                List<IdentifyRecord> ids = frozen.gateway().identifies();
+                IdentifyRecord limited = ids.stream().filter(r -> r.shardId() == 19).findFirst().orElseThrow();
+                assertEquals(IdentifyRecord.Outcome.CONCURRENCY_LIMITED, limited.outcome());
+                assertEquals(3, limited.bucket());
+            } finally {
+                a.closeBlocking();
+                b.closeBlocking();
+                other.closeBlocking();
+            }
         }
     }
 

@@ -8,21 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.testkit.JavaProcess;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The simulator as its own process, configured by SIM_* variables and driven over /_sim/. */
 class SimulatorMainTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern CONTROL_URL = Pattern.compile("control=(http://\\S+)\\R");
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    /** The control URL the process printed at start-up, once it did. */
+    private static Optional<String> controlUrl(JavaProcess p) {
+        Matcher m = CONTROL_URL.matcher(p.logText());
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 
     @Test
@@ -34,15 +36,15 @@ class SimulatorMainTest {
 
     @Test
     void runsFromTheEnvironmentAndStopsOnSigterm() throws Exception {
-        int port = freePort();
-        Map<String, String> env = Map.of("SIM_PORT", Integer.toString(port),
-                "SIM_GATEWAY_PORT", Integer.toString(freePort()), "SIM_RESUME_PORT", Integer.toString(freePort()),
+        // Port 0 everywhere: the process binds free ports itself and prints where (a port probed free here could be
+        // taken by another process before the child binds it).
+        Map<String, String> env = Map.of("SIM_PORT", "0", "SIM_GATEWAY_PORT", "0", "SIM_RESUME_PORT", "0",
                 "SIM_TOKEN", "process-token", "SIM_SHARDS", "2", "SIM_MAX_CONCURRENCY", "2",
-                "SIM_EVENTS_PER_SECOND", "5", "SIM_HEARTBEAT_INTERVAL_MS", "5000");
+                "SIM_EVENTS_PER_SECOND", "5", "SIM_HEARTBEAT_INTERVAL_MS", "30000");
         try (JavaProcess p = JavaProcess.start(SimulatorMain.class, env)) {
-            String control = "http://127.0.0.1:" + port + "/_sim";
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                    .until(() -> ControlApiTest.call(control, "GET", "/stats", null).statusCode() == 200);
+            String control = await().atMost(Duration.ofSeconds(60)).until(() -> controlUrl(p), Optional::isPresent)
+                    .orElseThrow();
+            assertEquals(200, ControlApiTest.call(control, "GET", "/stats", null).statusCode());
             JsonNode stats = JSON.readTree(ControlApiTest.call(control, "GET", "/stats", null).body());
             assertEquals(5.0, stats.get("events_per_second_per_shard").asDouble());
 

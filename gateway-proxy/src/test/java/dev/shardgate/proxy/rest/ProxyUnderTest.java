@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A REST proxy on a free 127.0.0.1 port in front of a simulator, and an HTTP client for it. */
 final class ProxyUnderTest implements AutoCloseable {
@@ -23,6 +24,7 @@ final class ProxyUnderTest implements AutoCloseable {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     ProxyUnderTest(URI apiUrl, Map<String, String> env) {
         Map<String, String> settings = new HashMap<>(env);
@@ -63,8 +65,12 @@ final class ProxyUnderTest implements AutoCloseable {
         return HttpRequest.BodyPublishers.ofString(body);
     }
 
+    /** Idempotent, so a test may close it early and still list it in try-with-resources. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         proxy.close();
         client.shutdownNow();
     }

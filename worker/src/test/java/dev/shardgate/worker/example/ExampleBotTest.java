@@ -64,8 +64,10 @@ class ExampleBotTest {
                 EventStream stream = new EventStream(nats.url(), "discord");
                 FakeRestProxy rest = new FakeRestProxy()) {
             stream.create();
+            // Interactions older than 3 s are skipped by default; a slow machine must not make this one "old".
             Worker.Builder builder = Worker.builder(WorkerConfig.from(Map.of("NATS_URL", nats.url(),
-                    "REST_PROXY_URL", rest.url(), "WORKER_METRICS_PORT", "0")));
+                    "REST_PROXY_URL", rest.url(), "WORKER_METRICS_PORT", "0",
+                    "WORKER_MAX_AGE_INTERACTION_CREATE", "10m")));
             Worker worker = new ExampleBot(builder.rest()).register(builder).build();
             worker.start();
             try {
