@@ -330,8 +330,8 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         Counter.builder("shardgate.rest.share.transitions").tag("from", mode.name()).tag("to", next.name())
                 .register(registry).increment();
         ShareMode previous = mode;
-        mode = next;
-        modeGauge.set(next.ordinal());
+        // The limiter is readied before the new mode is published: requests read the mode without this lock and
+        // go straight to the local limiter in fallback, so they must find its pause already queued ahead of them.
         switch (next) {
             case LEADER -> {
                 local.setShare(leaderShare(System.currentTimeMillis()));
@@ -346,6 +346,8 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                 }
             }
         }
+        mode = next;
+        modeGauge.set(next.ordinal());
     }
 
     private double ownShare() {
