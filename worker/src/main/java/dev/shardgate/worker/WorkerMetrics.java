@@ -1,6 +1,7 @@
 package dev.shardgate.worker;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -66,6 +67,13 @@ public final class WorkerMetrics {
 
     public void ownedShards(int count) {
         ownedShards.set(count);
+    }
+
+    /** Ordered mode: released shards whose last pull has not ended, so their events may still be handled here. */
+    public void releasingShards(Supplier<Number> count) {
+        Gauge.builder("shardgate.worker.releasing.shards", count)
+                .description("Ordered mode: shards handed to another replica whose last pull has not ended yet")
+                .register(registry);
     }
 
     public void natsEvent(String kind) {

@@ -56,6 +56,7 @@ public final class OrderedConsumption implements Consumption {
         this.inFlight = inFlight;
         this.handlers = handlers;
         this.metrics = metrics;
+        metrics.releasingShards(() -> released.stream().filter(loop -> !loop.isDone()).count());
     }
 
     @Override
