@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 JAVA_HOME=$(scripts/java-home.sh)
 export JAVA_HOME
 # -am builds the modules the bench needs from this checkout, so it measures the code in front of you.
-./mvnw -B -q -o -pl bench -am package -DskipTests
+./mvnw -B -q -pl bench -am package -DskipTests
 exec "$JAVA_HOME/bin/java" -Xmx1g -cp bench/target/bench.jar dev.shardgate.bench.gateway.GatewayBench "$@"
