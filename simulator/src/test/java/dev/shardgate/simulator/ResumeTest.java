@@ -154,14 +154,7 @@ class ResumeTest {
         }
         await().until(() -> sim.gateway().sessions(3).stream()
                 .anyMatch(s -> s.sessionId().equals(sessionId) && s.state() == SessionState.INVALIDATED));
-        GatewayTestClient second = GatewayTestClient.zlib(sim.gateway().resumeUrl());
-        try {
-            second.next(10, null);
-            second.resume("sim-token", sessionId, 1);
-            assertFalse(second.next(9, null).get("d").asBoolean());
-        } finally {
-            second.closeBlocking();
-        }
+        assertResumeRefused(sim, sessionId);
     }
 
     @Test
@@ -173,14 +166,19 @@ class ResumeTest {
             first.close(4000);
             await().atMost(Duration.ofSeconds(20)).until(() -> quick.gateway().sessions(4).stream()
                     .anyMatch(s -> s.sessionId().equals(sessionId) && s.state() == SessionState.EXPIRED));
-            GatewayTestClient second = GatewayTestClient.zlib(quick.gateway().resumeUrl());
-            try {
-                second.next(10, null);
-                second.resume("sim-token", sessionId, 1);
-                assertFalse(second.next(9, null).get("d").asBoolean());
-            } finally {
-                second.closeBlocking();
-            }
+            assertResumeRefused(quick, sessionId);
+        }
+    }
+
+    /** A resume of a session that is gone is answered with op 9 {@code false}. */
+    private static void assertResumeRefused(Simulator simulator, String sessionId) throws Exception {
+        GatewayTestClient client = GatewayTestClient.zlib(simulator.gateway().resumeUrl());
+        try {
+            client.next(10, null);
+            client.resume("sim-token", sessionId, 1);
+            assertFalse(client.next(9, null).get("d").asBoolean());
+        } finally {
+            client.closeBlocking();
         }
     }
 

@@ -175,10 +175,9 @@ class WorkerConsumeTest {
         assertEquals(4, peak.get());
     }
 
-    @Test
-    void startsBeforeTheStreamExistsAndConsumesOnceItDoes() throws Exception {
-        Set<String> handled = ConcurrentHashMap.newKeySet();
-        Thread starter = Thread.ofVirtual().start(() -> {
+    /** Starts a worker on a virtual thread, since start() waits for NATS and the stream. */
+    private Thread startInBackground(Set<String> handled) {
+        return Thread.ofVirtual().start(() -> {
             try {
                 start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> handled.add(e.json().path("content").asText())),
                         Clock.systemUTC());
@@ -186,6 +185,12 @@ class WorkerConsumeTest {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    @Test
+    void startsBeforeTheStreamExistsAndConsumesOnceItDoes() throws Exception {
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        Thread starter = startInBackground(handled);
         await().atMost(WAIT).until(() -> !workers.isEmpty() && workers.get(0).state() == WorkerState.WAITING_FOR_STREAM);
         stream.create();
         stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("late"));
@@ -198,14 +203,7 @@ class WorkerConsumeTest {
     void startsWhileNatsIsDownAndConnectsWhenItComes() throws Exception {
         nats.stop();
         Set<String> handled = ConcurrentHashMap.newKeySet();
-        Thread starter = Thread.ofVirtual().start(() -> {
-            try {
-                start(Map.of(), b -> b.on("MESSAGE_CREATE", e -> handled.add(e.json().path("content").asText())),
-                        Clock.systemUTC());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Thread starter = startInBackground(handled);
         await().atMost(WAIT).until(() -> !workers.isEmpty() && workers.get(0).state() == WorkerState.WAITING_FOR_STREAM);
         nats.restart();
         await().atMost(WAIT).ignoreExceptions().until(() -> {
