@@ -10,10 +10,15 @@ import dev.shardgate.proxy.discovery.GatewayBotClient;
 import dev.shardgate.proxy.gateway.IdentifyQueue;
 import dev.shardgate.proxy.gateway.ReconnectPolicy;
 import dev.shardgate.proxy.gateway.Shard;
-import dev.shardgate.proxy.gateway.Shard.HandedOverSession;
 import dev.shardgate.proxy.gateway.ShardContext;
 import dev.shardgate.proxy.gateway.ShardStatus;
-import dev.shardgate.proxy.handover.SessionStore;
+import dev.shardgate.proxy.fleet.Checkpoint;
+import dev.shardgate.proxy.fleet.CheckpointWriter;
+import dev.shardgate.proxy.fleet.Checkpoints;
+import dev.shardgate.proxy.fleet.FleetBuckets;
+import dev.shardgate.proxy.fleet.IdentifyClaims;
+import dev.shardgate.proxy.fleet.LeaseManager;
+import dev.shardgate.proxy.publish.PublisherSettings;
 import dev.shardgate.proxy.publish.EventPublisher;
 import dev.shardgate.proxy.publish.EventStream;
 import io.micrometer.core.instrument.Gauge;
@@ -68,7 +73,10 @@ public final class GatewayProxy implements AutoCloseable {
     private volatile Connection nats;
     private volatile EventPublisher publisher;
     private volatile IdentifyQueue identifyQueue;
-    private volatile SessionStore sessionStore;
+    private volatile FleetBuckets buckets;
+    private volatile LeaseManager leases;
+    private volatile Checkpoints checkpoints;
+    private volatile CheckpointWriter checkpointWriter;
     private volatile CommandService commands;
     private volatile boolean closed;
 
@@ -109,7 +117,7 @@ public final class GatewayProxy implements AutoCloseable {
     /** The same condition as {@code /readyz}. */
     public boolean isReady() {
         List<ShardStatus> list = shards();
-        return !list.isEmpty() && list.stream().allMatch(s -> s.state().isLive());
+        return !list.isEmpty() && list.stream().allMatch(ShardStatus::isServed);
     }
 
     public PrometheusMeterRegistry registry() {
@@ -121,9 +129,21 @@ public final class GatewayProxy implements AutoCloseable {
             nats = retry("connect to NATS at " + config.natsUrls(), this::connectNats);
             retry("create stream " + config.eventsStream(), () -> EventStream.ensure(nats.jetStreamManagement(),
                     config.eventsStream(), config.subjects().allEvents(), config.eventsMaxAge(),
-                    config.eventsDuplicateWindow()));
-            sessionStore = retry("open the session hand-over bucket", () -> SessionStore.open(nats,
-                    config.subjects().prefix(), config.gateway().sessionTtl()));
+                    config.eventsDuplicateWindow(), config.gateway().replicas()));
+            buckets = retry("open the fleet's KV buckets", () -> FleetBuckets.open(nats, config.gateway().leaseTtl(),
+                    config.gateway().sessionTtl(), config.gateway().replicas()));
+            leases = new LeaseManager(nats, buckets, config.subjects().prefix(), config.gateway().instanceId(),
+                    System::nanoTime, new LeaseManager.Listener() {
+                        @Override
+                        public void acquired(int shard) {
+                            leaseAcquired(shard);
+                        }
+
+                        @Override
+                        public void lost(int shard, String why) {
+                            leaseLost(shard, why);
+                        }
+                    }, registry);
             GatewayBot bot;
             try {
                 bot = new GatewayBotClient(config.apiUrl(), config.token()).fetchWithRetry();
@@ -132,6 +152,8 @@ public final class GatewayProxy implements AutoCloseable {
                 return;
             }
             startShards(bot);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "gateway role could not start: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -161,30 +183,66 @@ public final class GatewayProxy implements AutoCloseable {
         }
     }
 
-    private void startShards(GatewayBot bot) {
+    private void startShards(GatewayBot bot) throws IOException {
         int count = config.shardCount() > 0 ? config.shardCount() : bot.shards();
         GatewayBot.SessionStartLimit limit = bot.sessionStartLimit();
         Map<Integer, Shard> created = createShards(count, limit, bot.url());
         if (created.isEmpty()) {
             return;
         }
-        LOG.log(System.Logger.Level.INFO, "starting shards {0} of {1} (max_concurrency {2}, {3} session starts left)",
-                created.keySet(), count, limit.maxConcurrency(), limit.remaining());
-        Map<Integer, Optional<HandedOverSession>> handedOver = new TreeMap<>();
-        for (Shard shard : created.values()) {
-            Optional<HandedOverSession> handed = takeHandedOver(shard.id());
-            handedOver.put(shard.id(), handed);
-            if (handed.isEmpty()) {
-                identifyQueue.reserve(shard.id());
+        LOG.log(System.Logger.Level.INFO, "instance {0} serving shards {1} of {2} (max_concurrency {3}, {4} session "
+                + "starts left, lease TTL {5} s)", config.gateway().instanceId(), created.keySet(), count,
+                limit.maxConcurrency(), limit.remaining(), buckets.leaseTtl().toSeconds());
+        checkpoints = new Checkpoints(buckets.sessions(), nats.jetStream(), config.subjects().prefix(), config.token(),
+                count, config.gateway().sessionTtl(), Clock.systemUTC(), registry);
+        commands = CommandService.start(nats, config.subjects(), count, this::heldShards);
+        created.values().forEach(Shard::awaitLease);
+        leases.start(created.keySet());
+        checkpointWriter = new CheckpointWriter(checkpoints, leases, id -> created.get(id).position(),
+                publisher::safeSeq, created.keySet(), config.gateway().checkpointInterval());
+    }
+
+    /** The lease of a shard was taken: read its checkpoint off the lease thread, then let the shard connect. */
+    private void leaseAcquired(int id) {
+        Shard shard = shards.get(id);
+        if (shard == null || closed) {
+            return;
+        }
+        commands.own(shard);
+        identifyQueue.reserve(id); // now, on the lease thread, so that shards line up in the order leases come
+        Thread.ofVirtual().name("shardgate-checkpoint-read-" + id).start(() -> {
+            ReconnectPolicy backoff = new ReconnectPolicy(ThreadLocalRandom.current());
+            while (!closed && leases.holds(id)) {
+                try {
+                    shard.leaseAcquired(checkpoints.read(id));
+                    return;
+                } catch (Exception e) {
+                    // Identifying because a read failed would waste a session start that a resume could save.
+                    Duration delay = backoff.nextDelay();
+                    LOG.log(System.Logger.Level.WARNING, "shard {0}: checkpoint unreadable ({1}); retrying in {2} ms",
+                            id, e.toString(), delay.toMillis());
+                    try {
+                        Thread.sleep(delay.toMillis());
+                    } catch (InterruptedException stop) {
+                        return;
+                    }
+                }
             }
+        });
+    }
+
+    private void leaseLost(int id, String why) {
+        Shard shard = shards.get(id);
+        if (shard == null) {
+            return;
         }
-        identifyQueue.identifiedElsewhere(lastIdentifies(limit.maxConcurrency()));
-        identifyQueue.admit(limit);
-        for (Shard shard : created.values()) {
-            Optional<HandedOverSession> handed = handedOver.get(shard.id());
-            shard.start(handed.map(HandedOverSession::session), handed.map(HandedOverSession::seq).orElse(-1L));
-        }
-        commands = CommandService.start(nats, config.subjects(), count, created);
+        checkpoints.forget(id);
+        commands.disown(id);
+        shard.leaseLost(why);
+    }
+
+    private List<ShardStatus> heldShards() {
+        return shards().stream().filter(s -> leases.holds(s.id())).toList();
     }
 
     private Map<Integer, Shard> createShards(int count, GatewayBot.SessionStartLimit limit, java.net.URI url) {
@@ -197,41 +255,22 @@ public final class GatewayProxy implements AutoCloseable {
         }
         shardCount = count;
         GatewayBotClient discovery = new GatewayBotClient(config.apiUrl(), config.token());
-        identifyQueue = new IdentifyQueue(limit, Clock.systemUTC(), () -> discovery.fetch().sessionStartLimit(),
-                sessionStore::recordIdentify);
-        Gauge.builder("shardgate_identify_budget_remaining", identifyQueue, IdentifyQueue::remaining)
-                .description("Session starts left before reset_after, as this process counts them").register(registry);
-        publisher = new EventPublisher(nats, config.subjects(), config.gateway().publishBuffer(), registry);
+        IdentifyClaims claims = new IdentifyClaims(buckets, config.subjects().prefix(), config.gateway().instanceId(),
+                config.gateway().identifyReserve(), limit, () -> discovery.fetch().sessionStartLimit(),
+                Clock.systemUTC(), System::nanoTime, registry);
+        identifyQueue = new IdentifyQueue(limit.maxConcurrency(), claims, Clock.systemUTC());
+        publisher = new EventPublisher(nats, config.subjects(), new PublisherSettings(config.gateway().publishBuffer(),
+                config.gateway().publishBufferBytes(), config.eventsStream(), config.eventsMaxAge(),
+                config.gateway().replicas()), shard -> leases.holds(shard), registry);
         ShardContext ctx = new ShardContext(config.token(), count, config.intents(), config.compression(), url,
-                config.gateway(), identifyQueue, publisher, heartbeats, timers, Clock.systemUTC(), System::nanoTime,
-                new Random(), registry);
+                config.gateway(), identifyQueue, publisher, leases, heartbeats, timers, Clock.systemUTC(),
+                System::nanoTime, new Random(), registry);
         Map<Integer, Shard> created = new TreeMap<>();
         for (int id : ids) {
             created.put(id, new Shard(id, ctx));
         }
         shards = Map.copyOf(created);
         return created;
-    }
-
-    /** When the previous process of these shards identified, per bucket; empty when unknown. */
-    private Map<Integer, Instant> lastIdentifies(int buckets) {
-        try {
-            return sessionStore.lastIdentifies(buckets);
-        } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "identify records unreadable ({0}); a bucket used by the previous "
-                    + "process within 5 s may answer op 9 once", e.toString());
-            return Map.of();
-        }
-    }
-
-    private Optional<HandedOverSession> takeHandedOver(int shard) {
-        try {
-            return sessionStore.take(shard);
-        } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "shard {0}: handed-over session unreadable, identifying: {1}", shard,
-                    e.toString());
-            return Optional.empty();
-        }
     }
 
     private interface Step<T> {
@@ -260,8 +299,9 @@ public final class GatewayProxy implements AutoCloseable {
     }
 
     /**
-     * The SIGTERM hand-over: closes every shard with a resumable code, flushes buffered events, and stores each
-     * session with the highest sequence whose events are all in the stream, so the next proxy resumes.
+     * The SIGTERM hand-over: stops taking leases, closes every shard with a resumable code, flushes buffered events,
+     * writes each session's checkpoint at the highest sequence whose events are all in the stream, and only then
+     * releases each lease, so a waiting instance takes the shard within milliseconds and resumes it.
      */
     @Override
     public void close() {
@@ -278,31 +318,44 @@ public final class GatewayProxy implements AutoCloseable {
         if (commands != null) {
             commands.close();
         }
-        List<HandedOverSession> handed = new ArrayList<>();
-        List<CompletableFuture<Optional<HandedOverSession>>> futures = shards.values().stream()
-                .map(Shard::handOver).toList();
+        if (leases != null) {
+            leases.stopAcquiring();
+        }
+        if (checkpointWriter != null) {
+            checkpointWriter.close();
+        }
+        List<CompletableFuture<Optional<Checkpoint>>> futures = shards.values().stream().map(Shard::handOver).toList();
+        List<Checkpoint> handed = new ArrayList<>();
         futures.forEach(f -> f.join().ifPresent(handed::add));
         if (publisher != null) {
             try {
                 if (!publisher.flush(FLUSH_TIMEOUT)) {
                     LOG.log(System.Logger.Level.WARNING, "{0} events not acknowledged by JetStream at shutdown; "
-                            + "the stored sequences stop before them so the next proxy gets them replayed",
+                            + "the checkpoints stop before them so the next owner gets them replayed",
                             publisher.pending());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            for (HandedOverSession s : handed) {
-                long safe = publisher.safeSeq(s.shard(), s.session().sessionId(), s.seq());
-                try {
-                    sessionStore.save(new HandedOverSession(s.shard(), s.session(), safe));
-                } catch (Exception e) {
-                    LOG.log(System.Logger.Level.ERROR, "shard {0}: session not stored, the next proxy will identify: "
-                            + "{1}", s.shard(), e.toString());
+            int written = 0;
+            for (Checkpoint c : handed) {
+                if (!leases.holds(c.shard())) {
+                    continue;
+                }
+                long safe = publisher.safeSeq(c.shard(), c.session().sessionId(), c.seq());
+                if (safe >= 0 && checkpoints.writeNow(new Checkpoint(c.shard(), c.session(), safe), FLUSH_TIMEOUT)) {
+                    written++;
+                } else {
+                    LOG.log(System.Logger.Level.ERROR, "shard {0}: checkpoint not written at shutdown; the next owner "
+                            + "resumes from the last periodic one", c.shard());
                 }
             }
-            LOG.log(System.Logger.Level.INFO, "handed over {0} session(s)", handed.size());
+            LOG.log(System.Logger.Level.INFO, "handed over {0} session(s)", written);
             publisher.close();
+        }
+        if (leases != null) {
+            shards.keySet().forEach(leases::release);
+            leases.close();
         }
         shards.values().forEach(Shard::close);
         if (identifyQueue != null) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardgate.simulator.gateway.ResumeFault;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -84,5 +85,49 @@ class ControlApiTest {
         HttpResponse<String> rate = call(sim.controlUrl(), "POST", "/events?per_second=0", null);
         assertEquals(200, rate.statusCode());
         assertTrue(rate.body().contains("\"events_per_second_per_shard\":0.0"));
+    }
+
+    /** A simulator of its own, so these tests leave the shared one's statistics alone. */
+    private static Simulator ownSimulator() {
+        return Simulator.builder().shards(4).maxConcurrency(4).guildsPerShard(1).start();
+    }
+
+    @Test
+    void connectionsPerShardAndTheirPeaksOverHttp() throws Exception {
+        try (Simulator own = ownSimulator()) {
+            GatewayTestClient first = GatewayTestClient.zlib(own.gateway().url());
+            GatewayTestClient second = GatewayTestClient.zlib(own.gateway().url());
+            first.identifyReady("sim-token", 2, 4);
+            second.next(10, null);
+            second.identify("sim-token", 2, 4, 513);
+            second.next();
+            second.closeBlocking();
+            await().until(() -> own.gateway().openConnections(2) == 1);
+            JsonNode connections = JSON.readTree(call(own.controlUrl(), "GET", "/connections", null).body());
+            assertEquals(1, connections.get("open").get("2").asInt());
+            assertEquals(2, connections.get("peak").get("2").asInt());
+
+            HttpResponse<String> reset = call(own.controlUrl(), "POST", "/connections/reset-peaks", null);
+            assertEquals(200, reset.statusCode(), reset.body());
+            assertEquals(1, JSON.readTree(reset.body()).get("peak").get("2").asInt());
+            assertEquals(405, call(own.controlUrl(), "GET", "/connections/reset-peaks", null).statusCode());
+            first.closeBlocking();
+        }
+    }
+
+    @Test
+    void theResumeUrlCanBeBrokenAndRepairedOverHttp() throws Exception {
+        try (Simulator own = ownSimulator()) {
+            HttpResponse<String> broken = call(own.controlUrl(), "POST", "/resume-url/fault/handshake-fails", null);
+            assertEquals(200, broken.statusCode(), broken.body());
+            assertEquals("handshake-fails", JSON.readTree(broken.body()).get("resume_url_fault").asText());
+            assertEquals(ResumeFault.HANDSHAKE_FAILS, own.gateway().resumeUrlFault());
+            assertEquals("handshake-fails", JSON.readTree(call(own.controlUrl(), "GET", "/stats", null).body())
+                    .get("resume_url_fault").asText());
+            assertEquals(400, call(own.controlUrl(), "POST", "/resume-url/fault/meteor", null).statusCode());
+            assertEquals(405, call(own.controlUrl(), "GET", "/resume-url/fault/none", null).statusCode());
+            assertEquals(200, call(own.controlUrl(), "POST", "/resume-url/fault/none", null).statusCode());
+            assertEquals(ResumeFault.NONE, own.gateway().resumeUrlFault());
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -16,24 +17,41 @@ import java.util.stream.Stream;
 /**
  * A real nats-server with JetStream on a free 127.0.0.1 port and a temporary store, for tests that need
  * isolation or fault injection. {@link #stop()} kills it and {@link #start()} brings it back on the same
- * port with the same store, as a restarted server would. The test that creates it owns the process.
+ * port with the same store, as a restarted server would. {@link #startWithConfig(String)} adds settings of a
+ * nats-server config file (e.g. a small {@code max_payload}). The test that creates it owns the process.
  */
 public final class NatsServerProcess implements AutoCloseable {
     private final int port;
     private final Path storeDir;
     private final Path logFile;
+    /** A config file of extra settings, or null; command-line flags (port, JetStream, store) take precedence. */
+    private final Path configFile;
     private Process process;
 
-    private NatsServerProcess(int port, Path storeDir) {
+    private NatsServerProcess(int port, Path storeDir, Path configFile) {
         this.port = port;
         this.storeDir = storeDir;
         this.logFile = storeDir.resolve("nats-server.log");
+        this.configFile = configFile;
     }
 
     /** Starts a fresh server. */
     public static NatsServerProcess start() {
+        return startWithConfig(null);
+    }
+
+    /**
+     * Starts a fresh server that also reads {@code config}, the text of a nats-server config file, e.g.
+     * {@code "max_payload: 65536"}. Restarts keep it. Port, JetStream and its store come from this class.
+     */
+    public static NatsServerProcess startWithConfig(String config) {
         try {
-            NatsServerProcess server = new NatsServerProcess(freePort(), Files.createTempDirectory("shardgate-nats"));
+            Path storeDir = Files.createTempDirectory("shardgate-nats");
+            Path configFile = null;
+            if (config != null) {
+                configFile = Files.writeString(storeDir.resolve("nats-server.conf"), config + System.lineSeparator());
+            }
+            NatsServerProcess server = new NatsServerProcess(freePort(), storeDir, configFile);
             server.startProcess();
             return server;
         } catch (IOException e) {
@@ -84,9 +102,13 @@ public final class NatsServerProcess implements AutoCloseable {
     }
 
     private synchronized void startProcess() {
+        List<String> command = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port),
+                "-js", "-sd", storeDir.toString(), "-l", logFile.toString()));
+        if (configFile != null) {
+            command.addAll(List.of("-c", configFile.toString()));
+        }
         try {
-            process = new ProcessBuilder(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port),
-                    "-js", "-sd", storeDir.toString(), "-l", logFile.toString()))
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(storeDir.resolve("stdout.log").toFile()))
                     .start();

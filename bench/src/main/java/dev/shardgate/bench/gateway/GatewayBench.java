@@ -8,6 +8,7 @@ import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
 import dev.shardgate.proxy.publish.EventPublisher;
+import dev.shardgate.proxy.publish.PublisherSettings;
 import dev.shardgate.proxy.publish.EventStream;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.events.EventFactory;
@@ -272,9 +273,10 @@ public final class GatewayBench {
         try (NatsServerProcess nats = NatsServerProcess.start(); Connection client = Nats.connect(nats.url())) {
             Subjects subjects = new Subjects("discord");
             EventStream.ensure(client.jetStreamManagement(), "DISCORD_EVENTS", subjects.allEvents(),
-                    Duration.ofHours(1), Duration.ofMinutes(10));
-            EventPublisher publisher = new EventPublisher(client, subjects, PUBLISH_EVENTS,
-                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                    Duration.ofHours(1), Duration.ofMinutes(10), 1);
+            EventPublisher publisher = new EventPublisher(client, subjects,
+                    new PublisherSettings(PUBLISH_EVENTS, 1L << 30, "DISCORD_EVENTS", Duration.ofHours(1), 1),
+                    shard -> true, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
             List<Double> rates = new ArrayList<>();
             long seq = 0;
             try {

@@ -17,8 +17,10 @@ import java.util.function.Supplier;
 
 /**
  * Admin HTTP (CONTRACT.md, {@code ADMIN_PORT}): {@code /healthz}, {@code /readyz}, {@code /metrics},
- * {@code /shards}. Readiness: every owned shard READY or RESUMED, and at least one shard known (before
- * {@code /gateway/bot} answers the shard list is empty and the process is not ready).
+ * {@code /shards}. Readiness: every shard of {@code SHARD_IDS} served, that is READY or RESUMED here, or waiting
+ * for its lease while another instance owns it (a pod that surges in beside the one it replaces is ready, or the
+ * rollout could never proceed); and at least one shard known (before {@code /gateway/bot} answers the shard list is
+ * empty and the process is not ready).
  *
  * <p>Threads: the JDK HttpServer's dispatcher thread plus one virtual thread per request.
  */
@@ -63,8 +65,8 @@ public final class AdminServer implements AutoCloseable {
             case "/healthz" -> send(exchange, 200, "text/plain", "ok\n");
             case "/readyz" -> {
                 List<ShardStatus> list = shards == null ? List.of() : shards.get();
-                boolean ready = shards == null || (!list.isEmpty() && list.stream().allMatch(s -> s.state().isLive()));
-                String detail = list.stream().filter(s -> !s.state().isLive())
+                boolean ready = shards == null || (!list.isEmpty() && list.stream().allMatch(ShardStatus::isServed));
+                String detail = list.stream().filter(s -> !s.isServed())
                         .map(s -> "shard " + s.id() + " " + s.state() + (s.reason() == null ? "" : ": " + s.reason()))
                         .reduce((a, b) -> a + "\n" + b).orElse(list.isEmpty() && shards != null
                                 ? "shards not known yet (waiting for /gateway/bot or NATS)" : "");

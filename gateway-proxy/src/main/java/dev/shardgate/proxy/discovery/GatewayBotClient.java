@@ -28,9 +28,19 @@ public final class GatewayBotClient {
     private final BotToken token;
 
     public GatewayBotClient(URI apiUrl, BotToken token) {
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = HttpClient.newBuilder().version(httpVersionFor(apiUrl))
+                .connectTimeout(Duration.ofSeconds(10)).build();
         this.endpoint = URI.create(apiUrl.toString() + "/gateway/bot");
         this.token = token;
+    }
+
+    /**
+     * HTTP/2 over TLS is negotiated (ALPN) and harmless, but over plain {@code http://} the JDK client asks for it
+     * with an {@code Upgrade: h2c} header, which some REST proxies in front of Discord answer with 400. So plain
+     * http speaks HTTP/1.1 from the first request.
+     */
+    private static HttpClient.Version httpVersionFor(URI apiUrl) {
+        return "https".equalsIgnoreCase(apiUrl.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
     }
 
     /** One attempt. */

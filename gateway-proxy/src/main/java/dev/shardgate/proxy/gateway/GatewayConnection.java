@@ -2,6 +2,9 @@ package dev.shardgate.proxy.gateway;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
@@ -23,12 +26,22 @@ final class GatewayConnection extends WebSocketClient {
     }
 
     private final Listener listener;
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     GatewayConnection(URI uri, Listener listener) {
         super(uri);
         this.listener = listener;
         setConnectionLostTimeout(0);
         setTcpNoDelay(true);
+    }
+
+    /** Waits until the socket is closed, at most {@code timeout}. */
+    void awaitClosed(Duration timeout) {
+        try {
+            closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -48,6 +61,7 @@ final class GatewayConnection extends WebSocketClient {
 
     @Override
     public void onClose(int code, String reason, boolean remote) {
+        closed.countDown();
         listener.closed(this, code, reason, remote);
     }
 

@@ -1,67 +1,44 @@
 package dev.shardgate.proxy.gateway;
 
 import dev.shardgate.protocol.GatewayLimits;
-import dev.shardgate.proxy.discovery.GatewayBot.SessionStartLimit;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
- * The process's one identify queue. Shards {@link #request} a slot once their connection has said Hello; the
- * queue calls back when {@link IdentifyPlanner} grants it. Identifies of a bucket are spaced by Discord's 5 s plus
- * {@link #SAFETY_MARGIN}, because the shard sends its Identify a moment after the grant.
+ * The process's identify queue. Shards {@link #request} a slot once their connection has said Hello; when a
+ * shard's turn comes in its bucket ({@link IdentifyPlanner}), the queue asks the fleet-wide
+ * {@link IdentifyCoordinator} for the bucket's window and a session start, and calls the shard back on a grant.
+ * A refusal only delays that bucket: a busy bucket is asked again shortly, a budget at its reserve or an unreachable
+ * coordinator later, so the shards that can identify do while the others wait.
  *
- * <p>The budget is re-read from {@code /gateway/bot} ({@link BudgetSource}) before identifying whenever the last
- * reading is older than {@link #BUDGET_MAX_AGE}, so a mass re-identify after hours of running starts from
- * Discord's count (which includes other processes of the bot), not from this process's guess. Each grant is
- * reported to an {@link IdentifyListener}, so the next process of these shards can keep the bucket windows.
- *
- * <p>Threads: owns one platform thread, {@code shardgate-identify-queue}; every planner call runs on it. Grant
- * callbacks run on it too and must only hand work to the shard's own thread. A budget refresh runs on a virtual
- * thread of its own and hands its answer back to the queue's thread; no grant is made while it runs.
+ * <p>Threads: owns one platform thread, {@code shardgate-identify-queue}; every planner and coordinator call runs
+ * on it. Grant callbacks run on it too and must only hand work to the shard's own thread.
  */
 public final class IdentifyQueue implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(IdentifyQueue.class.getName());
     static final Duration SAFETY_MARGIN = Duration.ofMillis(250);
-    static final Duration BUDGET_MAX_AGE = Duration.ofMinutes(1);
-    private static final Duration BUDGET_WINDOW = Duration.ofHours(24);
-
-    /** Reads {@code session_start_limit} from Discord; called on a virtual thread, may block. */
-    public interface BudgetSource {
-        SessionStartLimit fetch() throws Exception;
-    }
-
-    /** Hears of every identify granted; called on the queue's thread, must not block. */
-    public interface IdentifyListener {
-        void identified(int bucket, Instant at);
-    }
+    static final Duration BUSY_RETRY = Duration.ofMillis(100);
+    static final Duration BUDGET_RETRY = Duration.ofSeconds(10);
+    static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(1);
 
     private final Clock clock;
     private final IdentifyPlanner planner;
-    private final BudgetSource budgetSource;
-    private final IdentifyListener listener;
+    private final IdentifyCoordinator coordinator;
     private final ScheduledExecutorService thread;
     private final Map<Integer, IntConsumer> callbacks = new HashMap<>();
-    private volatile int remaining;
     private ScheduledFuture<?> wakeup;
-    private boolean budgetWarned;
-    private boolean refreshing;
 
-    public IdentifyQueue(SessionStartLimit limit, Clock clock, BudgetSource budgetSource, IdentifyListener listener) {
+    public IdentifyQueue(int maxConcurrency, IdentifyCoordinator coordinator, Clock clock) {
         this.clock = clock;
-        this.planner = new IdentifyPlanner(limit, clock.instant(), GatewayLimits.IDENTIFY_WINDOW.plus(SAFETY_MARGIN),
-                BUDGET_WINDOW);
-        this.budgetSource = budgetSource;
-        this.listener = listener;
-        this.remaining = limit.remaining();
+        this.planner = new IdentifyPlanner(maxConcurrency, GatewayLimits.IDENTIFY_WINDOW.plus(SAFETY_MARGIN));
+        this.coordinator = coordinator;
         this.thread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("shardgate-identify-queue").daemon().factory());
     }
@@ -69,19 +46,6 @@ public final class IdentifyQueue implements AutoCloseable {
     /** Takes a shard's place in line before it connects, so that shards identify in id order. */
     public void reserve(int shardId) {
         thread.execute(() -> planner.enqueue(shardId));
-    }
-
-    /**
-     * Checks the budget against the shards now in line (call after {@link #reserve}ing them at start): when it
-     * cannot start them all, none identifies before {@code reset_after}.
-     */
-    public void admit(SessionStartLimit limit) {
-        thread.execute(() -> applyBudget(limit, clock.instant()));
-    }
-
-    /** Identifies of earlier processes, by bucket: their windows still hold. */
-    public void identifiedElsewhere(Map<Integer, Instant> lastIdentifyByBucket) {
-        thread.execute(() -> lastIdentifyByBucket.forEach(planner::identifiedElsewhere));
     }
 
     /** Asks for an identify slot now; {@code onGrant} receives the shard id when it may identify. */
@@ -102,88 +66,36 @@ public final class IdentifyQueue implements AutoCloseable {
         });
     }
 
-    /** The session-start budget left, as this process counts it. */
+    /** The bot's session-start budget as last seen. */
     public int remaining() {
-        return remaining;
-    }
-
-    private void applyBudget(SessionStartLimit limit, Instant now) {
-        int inLine = planner.inLine();
-        if (planner.budget(limit, now) && !budgetWarned) {
-            LOG.log(System.Logger.Level.ERROR, "session-start budget has {0} identifies left for {1} shard(s) that "
-                    + "need one: none identifies until reset_after in {2} s (spending the last ones would leave no "
-                    + "reserve, and one identify too many resets the token)", limit.remaining(), inLine,
-                    limit.resetAfter().toSeconds());
-            budgetWarned = true;
-        }
-        remaining = planner.remaining();
+        return coordinator.remaining();
     }
 
     private void drain() {
-        if (refreshing) {
-            return;
-        }
-        Instant now = clock.instant();
-        if (planner.budgetStale(now, BUDGET_MAX_AGE)) {
-            refreshBudget();
-            return;
-        }
-        for (int shardId : planner.due(now)) {
-            listener.identified(planner.bucketOf(shardId), now);
-            IntConsumer callback = callbacks.remove(shardId);
-            if (callback != null) {
-                callback.accept(shardId);
+        for (int shardId : planner.candidates(clock.instant())) {
+            int bucket = planner.bucketOf(shardId);
+            IdentifyCoordinator.Claim claim = coordinator.claim(bucket);
+            Instant now = clock.instant();
+            switch (claim) {
+                case GRANTED -> {
+                    planner.granted(shardId, now);
+                    IntConsumer callback = callbacks.remove(shardId);
+                    if (callback != null) {
+                        callback.accept(shardId);
+                    }
+                }
+                case BUCKET_BUSY -> planner.retryAt(bucket, now.plus(BUSY_RETRY));
+                case BUDGET_LOW -> planner.retryAt(bucket, now.plus(BUDGET_RETRY));
+                case UNAVAILABLE -> planner.retryAt(bucket, now.plus(UNAVAILABLE_RETRY));
             }
-        }
-        remaining = planner.remaining();
-        if (planner.blockedOnBudget(now)) {
-            if (!budgetWarned) {
-                budgetWarned = true;
-                LOG.log(System.Logger.Level.ERROR, "session-start budget spent: {0} shard(s) wait {1} s for "
-                        + "reset_after instead of identifying (identifying now would get the token reset)",
-                        planner.waiting(), Duration.between(now, planner.budgetResetAt()).toSeconds());
-            }
-        } else {
-            budgetWarned = false;
         }
         if (wakeup != null) {
             wakeup.cancel(false);
             wakeup = null;
         }
+        Instant now = clock.instant();
         planner.nextWakeup(now).ifPresent(at -> wakeup = thread.schedule(this::drain,
                 Math.max(1, Duration.between(now, at).toMillis()), TimeUnit.MILLISECONDS));
-    }
-
-    private void refreshBudget() {
-        refreshing = true;
-        Thread.ofVirtual().name("shardgate-identify-budget").start(() -> {
-            try {
-                SessionStartLimit fresh = budgetSource.fetch();
-                onQueue(() -> {
-                    refreshing = false;
-                    LOG.log(System.Logger.Level.INFO, "session-start budget re-read before identifying: {0} of {1} "
-                            + "left, reset in {2} s", fresh.remaining(), fresh.total(), fresh.resetAfter().toSeconds());
-                    applyBudget(fresh, clock.instant());
-                    drain();
-                });
-            } catch (Exception e) {
-                onQueue(() -> {
-                    refreshing = false;
-                    LOG.log(System.Logger.Level.WARNING, "cannot re-read the session-start budget ({0}); "
-                            + "counting locally: {1} left", e.toString(), planner.remaining());
-                    planner.budgetUnchanged(clock.instant());
-                    drain();
-                });
-            }
-        });
-    }
-
-    private void onQueue(Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (RejectedExecutionException closed) {
-            // The queue closed while the budget was being read: nobody waits for the answer any more.
-        }
     }
 
     @Override

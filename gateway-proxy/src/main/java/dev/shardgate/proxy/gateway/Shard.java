@@ -9,11 +9,13 @@ import dev.shardgate.protocol.MalformedFrameException;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Payloads;
 import dev.shardgate.proxy.config.Compression;
+import dev.shardgate.proxy.fleet.Checkpoint;
 import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -38,6 +40,7 @@ public final class Shard {
     private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration ROOM_POLL = Duration.ofMillis(250);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final int id;
     private final ShardContext ctx;
@@ -56,7 +59,9 @@ public final class Shard {
     private GatewayConnection connection;
     private ZlibStreamInflater inflater;
     private SendLimiter limiter;
-    private int resumeConnectFailures;
+    /** The session's resume URL failed (handshake, or no Hello): resume through the main URL instead. */
+    private boolean resumeUrlBroken;
+    private boolean onResumeUrl;
 
     public Shard(int id, ShardContext ctx) {
         this.id = id;
@@ -71,17 +76,69 @@ public final class Shard {
         return id;
     }
 
-    /** Starts connecting; with a handed-over session it resumes instead of identifying. */
-    public void start(Optional<Session> handedOver, long handedOverSeq) {
+    /** Waits for this process to take the shard's ownership lease; nothing connects before. */
+    public void awaitLease() {
         exec.execute(() -> {
-            handedOver.ifPresent(s -> {
-                session = s;
-                seq = handedOverSeq;
-                LOG.log(System.Logger.Level.INFO, "shard {0}: resuming handed-over session at seq {1}", id,
-                        handedOverSeq);
+            if (state == ShardState.IDLE) {
+                setState(ShardState.AWAITING_LEASE, null);
+            }
+        });
+    }
+
+    /**
+     * This process now holds the shard's lease: connect, resuming from the checkpoint when there is one (the
+     * previous owner's session, handed over or left behind by a crash), else identifying through the queue. The
+     * caller has already taken the shard's place in the identify queue, in the order the leases came (shard order at
+     * start); a resume gives it back.
+     */
+    public void leaseAcquired(Optional<Checkpoint> checkpoint) {
+        exec.execute(() -> {
+            if (state.isTerminal() || connection != null || !ctx.leases().holds(id)) {
+                ctx.identifyQueue().cancel(id);
+                return;
+            }
+            checkpoint.ifPresent(c -> {
+                ctx.identifyQueue().cancel(id); // resuming: the place taken when the lease came is not needed
+                seq = c.seq(); // before the session: position() must never pair this session with another's seq
+                session = c.session();
+                LOG.log(System.Logger.Level.INFO, "shard {0}: resuming session {1} from its checkpoint at seq {2}",
+                        id, c.session().sessionId(), c.seq());
             });
             connect();
         });
+    }
+
+    /**
+     * The lease is gone (not renewed in time, or taken over): stop publishing and disconnect at once, resumably, so
+     * the next owner resumes from the last checkpoint. The session is forgotten here; if this process takes the
+     * lease again it reads the checkpoint anew, since another instance may have moved the session on meanwhile.
+     */
+    public void leaseLost(String why) {
+        exec.execute(() -> fence(why));
+    }
+
+    private void fence(String why) {
+        if (state.isTerminal() || state == ShardState.AWAITING_LEASE) {
+            return;
+        }
+        detach(CloseCode.RESUMABLE_CLIENT_CLOSE);
+        session = null;
+        seq = GatewayFrame.NO_SEQ;
+        setState(ShardState.AWAITING_LEASE, why);
+    }
+
+    /**
+     * The session and the last sequence received, read consistently from any thread (a session changes only with
+     * the sequence reset first); empty without a session or before its first dispatch.
+     */
+    public Optional<Checkpoint> position() {
+        while (true) {
+            Session s = session;
+            long q = seq;
+            if (s == session) {
+                return s == null || q < 0 ? Optional.empty() : Optional.of(new Checkpoint(id, s, q));
+            }
+        }
     }
 
     /** Stops the shard without a connection, e.g. when {@code /gateway/bot} rejected the token. */
@@ -90,15 +147,19 @@ public final class Shard {
     }
 
     /**
-     * Closes the connection with a resumable code and stops. The returned session and sequence let the next
-     * process resume.
+     * Closes the connection with a resumable code, waits until the socket is closed (so the next owner's connection
+     * never overlaps it), and stops. The returned position lets the next owner resume.
      */
-    public CompletableFuture<Optional<HandedOverSession>> handOver() {
+    public CompletableFuture<Optional<Checkpoint>> handOver() {
         return CompletableFuture.supplyAsync(() -> {
-            Optional<HandedOverSession> out = Optional.ofNullable(session)
-                    .map(s -> new HandedOverSession(id, s, seq));
+            Optional<Checkpoint> out = Optional.ofNullable(session).filter(s -> seq >= 0)
+                    .map(s -> new Checkpoint(id, s, seq));
+            GatewayConnection c = connection;
             if (!state.isTerminal()) {
                 stop(ShardState.STOPPED, "handed over");
+            }
+            if (c != null) {
+                c.awaitClosed(CLOSE_WAIT);
             }
             return out;
         }, exec);
@@ -117,7 +178,7 @@ public final class Shard {
     public ShardStatus status() {
         Heartbeater hb = heartbeater;
         return new ShardStatus(id, state, seq, hb == null ? -1 : hb.latencyMillis(), (long) metrics.identifies.count(),
-                (long) metrics.resumes.count(), reason);
+                (long) metrics.resumes.count(), reason, ctx.leases().ownerOf(id).orElse(null));
     }
 
     /**
@@ -170,7 +231,11 @@ public final class Shard {
     // ---- connection life ----
 
     private void connect() {
-        if (state.isTerminal()) {
+        if (state.isTerminal() || connection != null) {
+            return; // a backoff timer of an earlier connection, overtaken by a newer one
+        }
+        if (!ctx.leases().holds(id)) {
+            fence("lease no longer held");
             return;
         }
         if (!ctx.events().hasRoom()) {
@@ -182,7 +247,8 @@ public final class Shard {
         if (!resume) {
             ctx.identifyQueue().reserve(id);
         }
-        URI base = resume && resumeConnectFailures < 2 ? session.resumeGatewayUrl() : ctx.gatewayUrl();
+        onResumeUrl = resume && !resumeUrlBroken;
+        URI base = onResumeUrl ? session.resumeGatewayUrl() : ctx.gatewayUrl();
         URI uri = URI.create(base + "/?v=" + GatewayLimits.API_VERSION + "&encoding=json"
                 + (ctx.compression() == Compression.ZLIB_STREAM ? "&compress=zlib-stream" : ""));
         GatewayConnection c = new GatewayConnection(uri, listener);
@@ -193,6 +259,7 @@ public final class Shard {
         c.connect();
         later(HELLO_TIMEOUT, () -> {
             if (c == connection && (state == ShardState.CONNECTING || state == ShardState.AWAITING_HELLO)) {
+                resumeUrlFailed("no Hello within " + HELLO_TIMEOUT.toSeconds() + " s");
                 reconnect(true, "timeout", "no Hello within " + HELLO_TIMEOUT.toSeconds() + " s");
             }
         });
@@ -369,9 +436,12 @@ public final class Shard {
             expectSessionWithin(c);
             return;
         }
-        Optional<String> storm = stormBreaker.tryIdentify(ctx.clock().instant());
-        if (storm.isPresent()) {
-            stop(ShardState.FAILED, storm.get());
+        Optional<Instant> coolDown = stormBreaker.coolDownUntil(ctx.clock().instant());
+        if (coolDown.isPresent()) {
+            detach(CloseCode.RESUMABLE_CLIENT_CLOSE);
+            metrics.reconnect("storm_breaker");
+            setState(ShardState.RECONNECTING, stormBreaker.reason(coolDown.get()));
+            later(Duration.between(ctx.clock().instant(), coolDown.get()), this::connect);
             return;
         }
         setState(ShardState.QUEUED, null);
@@ -383,6 +453,7 @@ public final class Shard {
             return;
         }
         metrics.identifies.increment();
+        stormBreaker.identified(ctx.clock().instant());
         send(c, Payloads.identify(ctx.token().reveal(), id, ctx.shardCount(), ctx.intents(), null));
         setState(ShardState.IDENTIFYING, null);
         expectSessionWithin(c);
@@ -424,8 +495,14 @@ public final class Shard {
                 reconnect(false, "bad_ready", "READY without session_id or resume_gateway_url");
                 return;
             }
+            seq = GatewayFrame.NO_SEQ; // before the session: position() must never pair it with the old seq
+            resumeUrlBroken = false;
             session = new Session(sid, URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url));
-            seq = GatewayFrame.NO_SEQ;
+        }
+        if (!ctx.leases().holds(id)) {
+            // Checked per event: a process that paused past its lease must not publish what it reads on waking.
+            fence("lease expired before this event could be published");
+            return;
         }
         Session s = session;
         if (!ctx.events().offer(id, s == null ? "none" : s.sessionId(), frame.seq(), type, frame.data())) {
@@ -447,9 +524,20 @@ public final class Shard {
         }
     }
 
+    /** The connection that just failed went to the resume URL: resume through the main gateway URL from now on. */
+    private void resumeUrlFailed(String why) {
+        if (!onResumeUrl || session == null) {
+            return;
+        }
+        onResumeUrl = false;
+        resumeUrlBroken = true;
+        metrics.resumeUrlFallbacks.increment();
+        LOG.log(System.Logger.Level.WARNING, "shard {0}: resume_gateway_url {1} failed: {2}; resuming through the main "
+                + "gateway URL", id, session.resumeGatewayUrl(), why);
+    }
+
     private void sessionLive(ShardState live) {
         reconnects.reset();
-        resumeConnectFailures = 0;
         setState(live, null);
     }
 
@@ -468,8 +556,8 @@ public final class Shard {
             case STOP -> stop(ShardState.FAILED, described + hint(code));
             case IDENTIFY -> reconnect(false, "closed", described);
             case RESUME -> {
-                if (state == ShardState.CONNECTING && session != null) {
-                    resumeConnectFailures++;
+                if (state == ShardState.CONNECTING) {
+                    resumeUrlFailed("the handshake failed (" + CloseCode.describe(code) + ")");
                 }
                 reconnect(true, "closed", described);
             }
@@ -514,7 +602,4 @@ public final class Shard {
         }
     }
 
-    /** A session handed over at shutdown. */
-    public record HandedOverSession(int shard, Session session, long seq) {
-    }
 }

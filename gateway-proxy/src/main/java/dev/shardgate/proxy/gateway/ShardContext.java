@@ -3,6 +3,7 @@ package dev.shardgate.proxy.gateway;
 import dev.shardgate.protocol.BotToken;
 import dev.shardgate.proxy.config.Compression;
 import dev.shardgate.proxy.config.GatewaySettings;
+import dev.shardgate.proxy.fleet.ShardLeases;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Clock;
@@ -11,7 +12,8 @@ import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
- * What every shard of a process shares: settings, the identify queue, the event sink, and the two schedulers.
+ * What every shard of a process shares: settings, the identify queue, the event sink, the ownership leases, and
+ * the two schedulers.
  * {@code heartbeats} runs heartbeats only; {@code timers} only hands delayed work (backoffs, queued commands,
  * timeouts) to shard threads.
  *
@@ -30,6 +32,7 @@ public record ShardContext(
         GatewaySettings settings,
         IdentifyQueue identifyQueue,
         EventSink events,
+        ShardLeases leases,
         ScheduledExecutorService heartbeats,
         ScheduledExecutorService timers,
         Clock clock,

@@ -17,6 +17,7 @@ final class ShardMetrics {
     final Counter malformed;
     final Counter commandsSent;
     final Counter commandsRefused;
+    final Counter resumeUrlFallbacks;
     private final Timer heartbeatLatency;
 
     ShardMetrics(MeterRegistry registry, int shardId, Supplier<ShardState> state, Supplier<Number> seq) {
@@ -35,6 +36,9 @@ final class ShardMetrics {
                 .tags("shard", shard, "result", "sent").register(registry);
         commandsRefused = Counter.builder("shardgate_commands").description("Worker commands, by result")
                 .tags("shard", shard, "result", "refused").register(registry);
+        resumeUrlFallbacks = Counter.builder("shardgate_resume_url_fallbacks")
+                .description("Resumes moved to the main gateway URL after resume_gateway_url failed")
+                .tag("shard", shard).register(registry);
         heartbeatLatency = Timer.builder("shardgate_heartbeat_latency")
                 .description("Time from a heartbeat to its ACK").tag("shard", shard).register(registry);
         for (ShardState s : ShardState.values()) {

@@ -4,6 +4,11 @@ package dev.shardgate.proxy.gateway;
 public enum ShardState {
     /** Created, not started. */
     IDLE,
+    /**
+     * Waiting for this process to take the shard's ownership lease: another instance owns it (and serves it), or
+     * NATS cannot be reached to take it. Nothing is connected.
+     */
+    AWAITING_LEASE,
     /** Opening a WebSocket. */
     CONNECTING,
     /** Connected, waiting for op 10 Hello. */

@@ -8,9 +8,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param latencyMs last heartbeat round trip, or -1 before the first ACK
  * @param reason why the shard is FAILED or last reconnected, or null
+ * @param owner the instance that owns the shard's lease as last seen (this one or another), or null when none is
+ *     known to
  */
 public record ShardStatus(int id, ShardState state, long seq, long latencyMs, long identifies, long resumes,
-        String reason) {
+        String reason, String owner) {
+
+    /** Events flow for this shard: here, or at the other instance that owns it while this one waits. */
+    public boolean isServed() {
+        return state.isLive() || (state == ShardState.AWAITING_LEASE && owner != null);
+    }
 
     /** The CONTRACT.md shape: {@code {"id", "state", "seq", "latency_ms", "identifies", "resumes"}}, plus reason. */
     public ObjectNode toJson() {
@@ -23,6 +30,9 @@ public record ShardStatus(int id, ShardState state, long seq, long latencyMs, lo
                 .put("resumes", resumes);
         if (reason != null) {
             node.put("reason", reason);
+        }
+        if (owner != null) {
+            node.put("owner", owner);
         }
         return node;
     }

@@ -7,10 +7,11 @@ import java.util.Deque;
 import java.util.Optional;
 
 /**
- * Stops a shard that keeps starting new sessions. Every identify spends the daily session-start budget, and a
- * shard that is sent back to identify again and again (a bug, a misread close code, a broken network path) would
- * drain it until Discord resets the token. After {@code maxIdentifies} identifies within {@code window} the
- * breaker trips and says why; the shard stops instead of identifying once more.
+ * Slows a shard that keeps starting new sessions. Every identify spends the daily session-start budget, and a shard
+ * sent back to identify again and again (a bug, a misread close code, a broken network path) would drain it. After
+ * {@code maxIdentifies} identifies <em>sent</em> within {@code window}, the shard cools down until the oldest of them
+ * leaves the window, then tries again: a storm is throttled to {@code maxIdentifies} per window per shard, and the
+ * fleet-wide reserve ({@code IDENTIFY_RESERVE}) keeps the token safe whatever the storm.
  *
  * <p>Not thread-safe: owned by the shard's thread.
  */
@@ -24,20 +25,22 @@ public final class StormBreaker {
         this.window = window;
     }
 
-    /**
-     * Asks for one more identify at {@code now}.
-     *
-     * @return empty if allowed (and counted), else why the breaker tripped
-     */
-    public Optional<String> tryIdentify(Instant now) {
+    /** When the shard may identify again, or empty if it may now. */
+    public Optional<Instant> coolDownUntil(Instant now) {
         while (!identifies.isEmpty() && !identifies.peekFirst().isAfter(now.minus(window))) {
             identifies.removeFirst();
         }
-        if (identifies.size() >= maxIdentifies) {
-            return Optional.of("storm breaker: " + identifies.size() + " identifies within " + window.toSeconds()
-                    + " s without a lasting session; stopping to protect the session-start budget");
-        }
+        return identifies.size() >= maxIdentifies ? Optional.of(identifies.peekFirst().plus(window)) : Optional.empty();
+    }
+
+    /** An identify was sent at {@code now}. */
+    public void identified(Instant now) {
         identifies.addLast(now);
-        return Optional.empty();
+    }
+
+    /** Why a shard cools down, for its state reason and log line. */
+    public String reason(Instant until) {
+        return "storm breaker: " + identifies.size() + " identifies within " + window.toSeconds() + " s without a "
+                + "lasting session; cooling down until " + until + " to protect the session-start budget";
     }
 }

@@ -9,41 +9,71 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntPredicate;
 
 /**
- * Publishes dispatches to JetStream on {@code {prefix}.events.{shard}.{t}} with the contract's headers and
+ * Publishes dispatches to JetStream on {@code {prefix}.events.{shard}.{token}} with the contract's headers and
  * {@code Nats-Msg-Id = {shard}:{session_id}:{seq}}, body = the bytes of {@code d}.
  *
- * <p>A bounded buffer holds every event from the moment a shard hands it over until JetStream acknowledges it.
- * A failed publish is retried (the message id makes a duplicate harmless) until it succeeds, so nothing accepted is
- * lost while the process lives. When the buffer is full, {@link #offer} refuses; the shard then closes resumably
- * and waits for {@link #hasRoom} (half the buffer free), and Discord replays what it missed on resume.
+ * <p><b>Nothing accepted is lost, nothing stalls the others.</b> A buffer bounded in events and in body bytes holds
+ * every event from the moment a shard hands it over until it is settled. When either bound is reached,
+ * {@link #offer} refuses; the shard then closes resumably and waits for {@link #hasRoom} (both under half), and
+ * Discord replays what it missed on resume. An event is settled when:
+ * <ul>
+ * <li>JetStream acknowledged it. A transient failure (timeout, no stream yet, lost connection) is retried until it
+ * succeeds; the message id makes a duplicate harmless.</li>
+ * <li>it was dead-lettered: a failure retrying cannot fix ({@link PublishErrors}) is counted, logged once, and the
+ * event goes to {@code {prefix}.deadletter.proxy.{shard}} ({@link ProxyDeadLetters}) off the publishing path, so
+ * later events never wait behind it.</li>
+ * <li>the fence dropped it: before an event is published, re-published, put in the object store or dead-lettered,
+ * {@code mayPublish} is asked about its shard; a shard this instance no longer owns gets its events dropped and
+ * counted, never published (the owner publishes them).</li>
+ * </ul>
  *
- * <p>Order: publishes are pipelined (up to {@link #MAX_IN_FLIGHT} awaiting their ack). A failure raises a barrier:
- * nothing new is sent until every publish in flight has settled, then the failed events go out again, in the order
- * they were offered, ahead of everything newer. So a retry never lands after an event offered later than the
- * failed one was sent; only events that were in flight together at the moment of the failure can be stored out
- * of order (consumers that care sort by {@code Discord-Seq}).
+ * <p><b>Large bodies.</b> An event whose body and headers exceed the server's {@code max_payload} (read before every
+ * event, as a reconnect may land on another server) has its body put whole in the object store bucket
+ * {@code {stream}_LARGE} ({@link LargeBodies}) on a virtual thread of its own, retried like a publish; then the
+ * message goes out on its usual subject with its usual headers, {@code Shardgate-Object: <name>} and an empty body.
  *
- * <p>Threads: owns {@code shardgate-publisher}, which takes events, starts async publishes and, after a failure,
- * waits out the backoff and puts the failed events back. jnats' threads complete the publishes. {@link #offer} is
- * called from shard threads and never blocks.
+ * <p><b>Subjects.</b> A {@code t} that is not a plain subject token is published under {@link Subjects#eventToken};
+ * {@code Discord-Event} carries {@code t} ({@link EventHeaders#eventValue}).
+ *
+ * <p><b>Order.</b> Within a shard, events are sent in the order they were offered. A large event takes its place:
+ * its shard's later events wait in the buffer until its body is stored and its message sent (other shards go on
+ * meanwhile). Publishes are pipelined (up to {@link #MAX_IN_FLIGHT} awaiting their ack). A transient failure raises
+ * a barrier: nothing new is sent until every publish in flight has settled, then the failed events go out again, in
+ * the order they were offered, ahead of everything newer. So an event offered after a failure was seen is never
+ * stored before the failed one; only events in flight together at the moment of a failure can be stored out of
+ * order (consumers that care sort by {@code Discord-Seq}). A dead-lettered event is stored out of band.
+ *
+ * <p><b>Logging.</b> No line per retry: {@link OutageLog} says when publishing starts failing, sums up every 30 s,
+ * and says when it recovers. A dead-lettered event is one WARNING.
+ *
+ * <p><b>Threads.</b> Owns {@code shardgate-publisher}, the loop: it alone takes events from the queue, starts
+ * publishes and puts, holds the events of shards waiting for a put ({@link #waiting}) and, after a failure, waits
+ * out the backoff and puts the failed events back. Virtual threads {@code shardgate-large-N} put one body each and
+ * hand the outcome back to the loop; virtual threads {@code shardgate-deadletter-N} store one dead letter each.
+ * jnats' threads complete the publishes. {@link #offer} is called from shard threads and never blocks.
  */
 public final class EventPublisher implements EventSink, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
@@ -51,90 +81,130 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private static final Duration MIN_RETRY_BACKOFF = Duration.ofMillis(50);
     private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(2);
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration LOG_SPACING = Duration.ofSeconds(5);
+    /** The loop wakes at least this often when idle, to write the outage summary when one is due. */
+    private static final Duration IDLE_WAKE = Duration.ofSeconds(1);
+    /** NATS's default max_payload, assumed until the connection has told the real one. */
+    private static final long DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+    /** Far more than a chunk's headers take: a chunk must fit in max_payload with them. */
+    private static final int HEADER_ALLOWANCE = 4096;
 
     private final Connection nats;
     private final JetStream js;
     private final Subjects subjects;
-    private final int capacity;
-    private final LinkedBlockingDeque<Event> queue = new LinkedBlockingDeque<>();
-    private final Set<Event> unacked = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger pending = new AtomicInteger();
+    private final IntPredicate mayPublish;
+    private final Clock clock = Clock.systemUTC();
+    private final PublishBuffer buffer;
+    private final LargeBodies largeBodies;
+    private final ProxyDeadLetters deadLetters;
+    private final OutageLog outage;
+    private final LinkedBlockingDeque<BufferedEvent> queue = new LinkedBlockingDeque<>();
+    /** Outcomes of puts, handed from the put threads to the loop. */
+    private final ConcurrentLinkedQueue<PutOutcome> putOutcomes = new ConcurrentLinkedQueue<>();
+    /** Shards whose large event is being put, with the events held behind it; loop thread only. */
+    private final Map<Integer, Waiting> waiting = new HashMap<>();
+    private final Set<Thread> sideThreads = ConcurrentHashMap.newKeySet();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final AtomicLong offered = new AtomicLong();
     private final Object failedLock = new Object();
     /** Failed events by offer order, waiting for the barrier; guarded by {@code failedLock}. */
-    private final TreeMap<Long, Event> failed = new TreeMap<>();
+    private final TreeMap<Long, BufferedEvent> failed = new TreeMap<>();
     private final Thread loop;
     private final Timer latency;
     private final Counter published;
     private final Counter failures;
     private final Counter refused;
     private final Counter chunks;
+    private final Counter fenced;
+    private final Counter deadLettered;
+    private final Counter largeEvents;
     private final long minRetryBackoffMillis;
     private final long maxRetryBackoffMillis;
     private volatile long retryBackoffMillis;
-    private volatile long lastFailureLog;
+    private volatile long maxPayload = DEFAULT_MAX_PAYLOAD;
     private volatile boolean barrier;
     private volatile boolean closed;
 
-    /** @param order when it was offered, across all shards: a shard offers its events in sequence order */
-    private record Event(long order, int shard, String sessionId, long seq, String type, byte[] data) {
+    /** The outage source of every stream publish ({@link OutageLog}); each put is its own source, its event. */
+    private static final Object PUBLISHES = "stream publishes";
+    /** Queued after a failure or a put so that a loop waiting on an empty queue wakes up at once. */
+    private static final BufferedEvent WAKE = new BufferedEvent(-1, -1, "", -1, "", new byte[0], 0);
+
+    /** A shard whose large event is being put, and its later events held meanwhile. */
+    private record Waiting(BufferedEvent large, List<BufferedEvent> held) {
     }
 
-    /** Queued after a failure so that a loop waiting on an empty queue wakes up and raises the barrier. */
-    private static final Event WAKE = new Event(-1, -1, "", -1, "", new byte[0]);
+    private enum PutResult { STORED, FENCED, PERMANENT_FAILURE }
 
-    public EventPublisher(Connection nats, Subjects subjects, int capacity, MeterRegistry registry) {
-        this(nats, subjects, capacity, registry, MIN_RETRY_BACKOFF, MAX_RETRY_BACKOFF);
+    private record PutOutcome(BufferedEvent event, PutResult result, String why) {
+    }
+
+    /**
+     * @param mayPublish the fence: whether this instance still owns a shard (its lease); asked before anything of
+     *     that shard is published
+     */
+    public EventPublisher(Connection nats, Subjects subjects, PublisherSettings settings, IntPredicate mayPublish,
+            MeterRegistry registry) {
+        this(nats, subjects, settings, mayPublish, registry, MIN_RETRY_BACKOFF, MAX_RETRY_BACKOFF);
     }
 
     /** With the retry backoff's bounds: tests pin it to see when the barrier sleeps. */
-    EventPublisher(Connection nats, Subjects subjects, int capacity, MeterRegistry registry, Duration minRetryBackoff,
-            Duration maxRetryBackoff) {
+    EventPublisher(Connection nats, Subjects subjects, PublisherSettings settings, IntPredicate mayPublish,
+            MeterRegistry registry, Duration minRetryBackoff, Duration maxRetryBackoff) {
         this.minRetryBackoffMillis = minRetryBackoff.toMillis();
         this.maxRetryBackoffMillis = maxRetryBackoff.toMillis();
         this.retryBackoffMillis = minRetryBackoffMillis;
         this.nats = nats;
         this.subjects = subjects;
-        this.capacity = capacity;
+        this.mayPublish = mayPublish;
         try {
             this.js = nats.jetStream();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        this.buffer = new PublishBuffer(settings.bufferEvents(), settings.bufferBytes());
+        this.largeBodies = new LargeBodies(nats, settings.streamName(), settings.maxAge(), settings.replicas());
+        this.deadLetters = new ProxyDeadLetters(nats, js, subjects);
+        this.outage = new OutageLog(clock, buffer);
         this.latency = Timer.builder("shardgate_publish_latency").description("Time from publish to JetStream ack")
                 .register(registry);
         this.published = Counter.builder("shardgate_published_events").description("Events stored by JetStream")
                 .register(registry);
-        this.failures = Counter.builder("shardgate_publish_failures").description("Publishes that failed and are retried")
-                .register(registry);
+        this.failures = Counter.builder("shardgate_publish_failures")
+                .description("Publishes and object puts that failed and are retried").register(registry);
         this.refused = Counter.builder("shardgate_publish_refused")
                 .description("Dispatches refused because the publish buffer was full (replayed after resume)")
                 .register(registry);
         this.chunks = Counter.builder("shardgate_chunks_published")
                 .description("GUILD_MEMBERS_CHUNK events also published on {prefix}.chunks.{nonce}").register(registry);
-        Gauge.builder("shardgate_publish_buffer", pending, AtomicInteger::get)
-                .description("Events received but not yet acknowledged by JetStream").register(registry);
+        this.fenced = Counter.builder("shardgate_publish_fenced")
+                .description("Events dropped unpublished because this instance no longer owns their shard")
+                .register(registry);
+        this.deadLettered = Counter.builder("shardgate_publish_dead_lettered")
+                .description("Events the event stream refused for good, sent to {prefix}.deadletter.proxy.{shard}")
+                .register(registry);
+        this.largeEvents = Counter.builder("shardgate_publish_large_events")
+                .description("Events whose body went to the object store because it exceeded max_payload")
+                .register(registry);
+        Gauge.builder("shardgate_publish_buffer", buffer, PublishBuffer::events)
+                .description("Events received but not yet settled").register(registry);
+        Gauge.builder("shardgate_publish_buffer_bytes", buffer, PublishBuffer::bytes)
+                .description("Body bytes of the events received but not yet settled").register(registry);
         this.loop = Thread.ofPlatform().name("shardgate-publisher").daemon().start(this::run);
     }
 
     @Override
     public boolean offer(int shard, String sessionId, long seq, String type, byte[] data) {
-        if (closed || pending.get() >= capacity) {
+        BufferedEvent e = closed ? null : buffer.admit(shard, sessionId, seq, type, data, clock.millis());
+        if (e == null) {
             refused.increment();
             return false;
         }
-        Event e = new Event(offered.incrementAndGet(), shard, sessionId, seq, type, data);
-        pending.incrementAndGet();
-        unacked.add(e);
         queue.addLast(e);
         return true;
     }
 
     @Override
     public boolean hasRoom() {
-        return pending.get() <= capacity / 2;
+        return buffer.hasRoom();
     }
 
     @Override
@@ -144,9 +214,15 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                     shard, nonce);
             return;
         }
+        if (data.length + HEADER_ALLOWANCE > maxPayload()) {
+            LOG.log(System.Logger.Level.WARNING, "shard {0}: chunk for nonce {1} not sent on the chunks subject: its "
+                    + "{2} bytes exceed the server''s max_payload ({3}); the event itself is in the stream", shard,
+                    nonce, data.length, maxPayload());
+            return;
+        }
         try {
             nats.publish(NatsMessage.builder().subject(subjects.chunks(nonce))
-                    .headers(headers(shard, seq, "GUILD_MEMBERS_CHUNK")).data(data).build());
+                    .headers(baseHeaders(shard, seq, "GUILD_MEMBERS_CHUNK")).data(data).build());
             chunks.increment();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "shard {0}: chunk for nonce {1} not published: {2}", shard, nonce,
@@ -154,53 +230,95 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         }
     }
 
-    /** Events accepted but not yet acknowledged. */
+    /** Events accepted but not yet settled. */
     public int pending() {
-        return pending.get();
+        return buffer.events();
     }
 
-    /** Waits until every accepted event is acknowledged, up to {@code timeout}; returns whether it got there. */
+    /** Waits until every accepted event is settled, up to {@code timeout}; returns whether it got there. */
     public boolean flush(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (pending.get() > 0 && System.nanoTime() < deadline) {
+        while (buffer.events() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        return pending.get() == 0;
+        return buffer.events() == 0;
     }
 
     /**
-     * The highest sequence of a shard's session such that every event up to it is stored: the sequence a resume
-     * may safely start from.
+     * The highest sequence of a shard's session such that every event of that session up to it which this
+     * publisher accepted is settled: the sequence a resume may safely start from. O(log n) in the shard's unsettled
+     * events; events refused by {@link #offer} are not counted (the shard does not move its sequence past them).
+     *
+     * <p>Settled means stored by JetStream, dead-lettered (a replay would fail the same way, so resuming past it
+     * loses nothing more), or dropped by the fence. The last counts as settled because the shard then belongs to
+     * another instance, whose own stored sequence governs its resume. Call this only while the shard's fence
+     * ({@code mayPublish}) holds for this instance, as the gateway does: otherwise the answer may lie past events
+     * that this instance dropped and nobody stored.
      */
     public long safeSeq(int shard, String sessionId, long lastSeq) {
-        Optional<Long> oldest = unacked.stream().filter(e -> e.shard == shard && e.sessionId.equals(sessionId))
-                .map(Event::seq).min(Long::compare);
-        return oldest.map(s -> Math.min(lastSeq, s - 1)).orElse(lastSeq);
+        return buffer.safeSeq(shard, sessionId, lastSeq);
     }
 
     private void run() {
         try {
             while (!closed) {
+                takePutOutcomes();
+                if (outage.failing()) {
+                    outage.tick();
+                }
                 if (barrier) {
                     retryFailed();
                     continue;
                 }
-                Event e = queue.takeFirst();
-                if (e == WAKE) {
+                BufferedEvent e = queue.pollFirst(IDLE_WAKE.toMillis(), TimeUnit.MILLISECONDS);
+                if (e == null || e == WAKE) {
                     continue;
                 }
-                inFlight.acquire();
-                if (barrier) {
-                    // A publish failed while this one waited: it must not overtake the retries.
-                    inFlight.release();
-                    queue.addFirst(e);
-                    continue;
+                try {
+                    route(e);
+                } catch (RuntimeException unexpected) {
+                    // e.g. the fence threw: the event is retried after the backoff, not lost, and the loop goes on
+                    retryLater(e, unexpected);
                 }
-                publish(e);
             }
         } catch (InterruptedException stop) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** What happens to one event taken from the queue: dropped, held, put, or published. Loop thread. */
+    private void route(BufferedEvent e) throws InterruptedException {
+        if (!mayPublish.test(e.shard)) {
+            fence(e);
+            return;
+        }
+        Headers headers;
+        try {
+            headers = headers(e);
+        } catch (IllegalArgumentException invalid) {
+            deadLetter(e, "the NATS client refused its headers: " + invalid.getMessage());
+            return;
+        }
+        boolean needsPut = e.objectName() == null && tooLarge(e, headers);
+        Waiting w = waiting.get(e.shard);
+        if (w != null && (e.order > w.large().order || needsPut)) {
+            // Behind its shard's large event; or a second large one (max_payload shrank on a reconnect) of a
+            // shard that has a put running: one put per shard at a time, it follows in order when that one is done.
+            w.held().add(e);
+            return;
+        }
+        if (needsPut) {
+            startPut(e);
+            return;
+        }
+        inFlight.acquire();
+        if (barrier) {
+            // A publish failed while this one waited: it must not overtake the retries.
+            inFlight.release();
+            queue.addFirst(e);
+            return;
+        }
+        publish(e, headers);
     }
 
     /** The barrier: lets every publish in flight settle, waits the backoff, and queues the failed ones first. */
@@ -209,39 +327,51 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         if (settled) {
             inFlight.release(MAX_IN_FLIGHT);
         } else {
-            LOG.log(System.Logger.Level.WARNING, "publishes still unanswered after {0} s; retrying the failed ones "
-                    + "without waiting for them", SETTLE_TIMEOUT.toSeconds());
+            // Part of an outage the summary already describes; the failed ones go again without waiting for them.
+            LOG.log(System.Logger.Level.DEBUG, "publishes still unanswered after {0} s", SETTLE_TIMEOUT.toSeconds());
         }
         long backoff = retryBackoffMillis;
         retryBackoffMillis = Math.min(maxRetryBackoffMillis, backoff * 2);
         Thread.sleep(backoff);
-        List<Event> retry;
+        List<BufferedEvent> retry;
         synchronized (failedLock) {
             retry = new ArrayList<>(failed.values());
             failed.clear();
             barrier = false;
         }
-        for (int i = retry.size() - 1; i >= 0; i--) {
-            queue.addFirst(retry.get(i));
+        queueFirst(retry);
+    }
+
+    /** Puts events at the head of the queue in the order given; loop thread only. */
+    private void queueFirst(List<BufferedEvent> events) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            queue.addFirst(events.get(i));
         }
     }
 
-    private void publish(Event e) {
+    private boolean tooLarge(BufferedEvent e, Headers headers) {
+        return e.data.length + headers.serializedLength() > maxPayload();
+    }
+
+    /** The connected server's max_payload, or the last one known while disconnected. */
+    private long maxPayload() {
+        long current = nats.getMaxPayload();
+        if (current > 0) {
+            maxPayload = current;
+        }
+        return maxPayload;
+    }
+
+    private void publish(BufferedEvent e, Headers headers) {
         long start = System.nanoTime();
-        Message msg = NatsMessage.builder().subject(subjects.event(e.shard, e.type))
-                .headers(headers(e.shard, e.seq, e.type)
-                        .add(EventHeaders.MSG_ID, EventHeaders.messageId(e.shard, e.sessionId, e.seq)))
-                .data(e.data).build();
         try {
+            Message msg = NatsMessage.builder().subject(subjects.event(e.shard, e.type)).headers(headers)
+                    .data(e.objectName() == null ? e.data : new byte[0]).build();
             js.publishAsync(msg).whenComplete((ack, error) -> {
-                if (error != null) {
-                    failed(e, error);
+                if (error == null) {
+                    stored(e, start);
                 } else {
-                    retryBackoffMillis = minRetryBackoffMillis;
-                    unacked.remove(e);
-                    pending.decrementAndGet();
-                    published.increment();
-                    latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    failed(e, error);
                 }
                 // Released last: once the barrier holds every permit, every failure is in the failed set.
                 inFlight.release();
@@ -252,14 +382,30 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         }
     }
 
-    private void failed(Event e, Throwable error) {
-        failures.increment();
-        long now = System.nanoTime();
-        if (now - lastFailureLog > LOG_SPACING.toNanos()) {
-            lastFailureLog = now;
-            LOG.log(System.Logger.Level.WARNING, "publish to JetStream failed ({0} events buffered, retrying): {1}",
-                    pending.get(), error.toString());
+    private void stored(BufferedEvent e, long start) {
+        retryBackoffMillis = minRetryBackoffMillis;
+        buffer.settle(e);
+        published.increment();
+        latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        if (outage.failing() && !barrier) {
+            // Under a barrier, a success is a late ack of a publish sent before the outage, not a recovery.
+            outage.succeeded(PUBLISHES);
         }
+    }
+
+    private void failed(BufferedEvent e, Throwable error) {
+        String permanent = PublishErrors.permanent(error);
+        if (permanent != null) {
+            deadLetter(e, permanent);
+        } else {
+            retryLater(e, error);
+        }
+    }
+
+    /** A transient failure: the event waits for the barrier's retry, ahead of everything newer. */
+    private void retryLater(BufferedEvent e, Throwable error) {
+        failures.increment();
+        outage.failed(PUBLISHES, error);
         boolean raised;
         synchronized (failedLock) {
             failed.put(e.order, e);
@@ -271,11 +417,152 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         }
     }
 
-    private static Headers headers(int shard, long seq, String type) {
+    private void fence(BufferedEvent e) {
+        buffer.settle(e);
+        fenced.increment();
+        LOG.log(System.Logger.Level.DEBUG, "{0}: dropped, this instance no longer owns the shard", e);
+    }
+
+    /** Takes the shard of {@code e} off the publishing path until its body is in the object store; loop thread. */
+    private void startPut(BufferedEvent e) {
+        waiting.put(e.shard, new Waiting(e, new ArrayList<>()));
+        startSideThread("shardgate-large-" + e.shard, () -> {
+            PutOutcome outcome = putBody(e);
+            if (outcome != null) {
+                putOutcomes.add(outcome);
+                queue.addFirst(WAKE);
+            }
+        });
+    }
+
+    /**
+     * On a put thread: stores the body, retrying transient failures like a publish, until done or hopeless; null
+     * when the publisher closed first.
+     */
+    private PutOutcome putBody(BufferedEvent e) {
+        long backoff = minRetryBackoffMillis;
+        try {
+            while (!closed) {
+                if (!mayPublish.test(e.shard)) {
+                    return new PutOutcome(e, PutResult.FENCED, null);
+                }
+                try {
+                    largeBodies.put(e.messageId(), e.data, maxPayload());
+                    return new PutOutcome(e, PutResult.STORED, null);
+                } catch (IOException | JetStreamApiException | RuntimeException ex) {
+                    String permanent = PublishErrors.permanent(ex);
+                    if (permanent != null) {
+                        return new PutOutcome(e, PutResult.PERMANENT_FAILURE,
+                                "its body could not be put in the object store: " + permanent);
+                    }
+                    failures.increment();
+                    outage.failed(e, ex);
+                }
+                Thread.sleep(backoff); // retry pacing, as the barrier's
+                backoff = Math.min(maxRetryBackoffMillis, backoff * 2);
+            }
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+        } finally {
+            // stored, dropped, dead-lettered or closed: this put is no longer part of an outage
+            outage.succeeded(e);
+        }
+        return null;
+    }
+
+    /** Loop thread: a finished put sends its event next, then lets the shard's held events follow in order. */
+    private void takePutOutcomes() {
+        PutOutcome outcome;
+        while ((outcome = putOutcomes.poll()) != null) {
+            BufferedEvent e = outcome.event();
+            List<BufferedEvent> next = new ArrayList<>(waiting.remove(e.shard).held());
+            switch (outcome.result()) {
+                case STORED -> {
+                    largeEvents.increment();
+                    e.bodyStoredAs(e.messageId());
+                    next.add(e);
+                }
+                case FENCED -> fence(e);
+                case PERMANENT_FAILURE -> deadLetter(e, outcome.why());
+            }
+            next.sort(Comparator.comparingLong(ev -> ev.order));
+            queueFirst(next);
+        }
+    }
+
+    /**
+     * Counts a permanent failure, says so once, and stores the dead letter off the publishing path; the event stays
+     * in the buffer (so {@link #safeSeq} stays below it) until the dead letter is stored or given up.
+     */
+    private void deadLetter(BufferedEvent e, String why) {
+        deadLettered.increment();
+        LOG.log(System.Logger.Level.WARNING, "{0}: cannot be stored in the event stream, dead-lettering it on {1} and "
+                + "going on without it: {2}", e, subjects.proxyDeadLetter(e.shard), why);
+        startSideThread("shardgate-deadletter-" + e.shard, () -> storeDeadLetter(e, why));
+    }
+
+    /** On a dead-letter thread: retries transient failures with backoff; gives up on a permanent one. */
+    private void storeDeadLetter(BufferedEvent e, String why) {
+        long backoff = minRetryBackoffMillis;
+        boolean warned = false;
+        try {
+            while (!closed) {
+                if (!mayPublish.test(e.shard)) {
+                    fence(e);
+                    return;
+                }
+                try {
+                    deadLetters.publish(e, headers(e), why, maxPayload());
+                    buffer.settle(e);
+                    return;
+                } catch (IOException | JetStreamApiException | RuntimeException ex) {
+                    String permanent = PublishErrors.permanent(ex);
+                    if (permanent != null) {
+                        LOG.log(System.Logger.Level.ERROR, "{0}: the dead letter could not be stored either ({1}); "
+                                + "the event is given up", e, permanent);
+                        buffer.settle(e);
+                        return;
+                    }
+                    if (!warned) {
+                        warned = true;
+                        LOG.log(System.Logger.Level.WARNING, "{0}: dead letter not stored yet ({1}); retrying",
+                                e, PublishErrors.describe(ex));
+                    }
+                }
+                Thread.sleep(backoff); // retry pacing
+                backoff = Math.min(maxRetryBackoffMillis, backoff * 2);
+            }
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void startSideThread(String name, Runnable work) {
+        Thread t = Thread.ofVirtual().name(name).unstarted(() -> {
+            try {
+                work.run();
+            } finally {
+                sideThreads.remove(Thread.currentThread());
+            }
+        });
+        sideThreads.add(t);
+        t.start();
+    }
+
+    /** The event's headers: the contract's, plus {@code Shardgate-Object} once its body is in the object store. */
+    private static Headers headers(BufferedEvent e) {
+        Headers h = baseHeaders(e.shard, e.seq, e.type).add(EventHeaders.MSG_ID, e.messageId());
+        if (e.objectName() != null) {
+            h.add(EventHeaders.OBJECT, e.objectName());
+        }
+        return h;
+    }
+
+    private static Headers baseHeaders(int shard, long seq, String type) {
         return new Headers()
                 .add(EventHeaders.SHARD, Integer.toString(shard))
                 .add(EventHeaders.SEQ, Long.toString(seq))
-                .add(EventHeaders.EVENT, type);
+                .add(EventHeaders.EVENT, EventHeaders.eventValue(type));
     }
 
     /** Stops publishing; call {@link #flush} first to wait for what is buffered. */
@@ -283,11 +570,6 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     public void close() {
         closed = true;
         loop.interrupt();
-    }
-
-    /** For tests and metrics: unacknowledged events per shard. */
-    Map<Integer, Long> unackedByShard() {
-        return unacked.stream().collect(java.util.stream.Collectors.groupingBy(Event::shard,
-                java.util.stream.Collectors.counting()));
+        sideThreads.forEach(Thread::interrupt);
     }
 }

@@ -25,7 +25,7 @@ public final class EventStream {
     }
 
     public static StreamInfo ensure(JetStreamManagement jsm, String name, String subject, Duration maxAge,
-            Duration duplicateWindow) throws IOException, JetStreamApiException {
+            Duration duplicateWindow, int replicas) throws IOException, JetStreamApiException {
         try {
             StreamInfo info = jsm.getStreamInfo(name);
             if (!info.getConfiguration().getSubjects().contains(subject)) {
@@ -46,9 +46,10 @@ public final class EventStream {
                 .discardPolicy(DiscardPolicy.Old)
                 .maxAge(maxAge)
                 .duplicateWindow(duplicateWindow)
+                .replicas(replicas)
                 .build());
-        LOG.log(System.Logger.Level.INFO, "created stream {0} on {1} (max age {2}, duplicate window {3})", name, subject,
-                maxAge, duplicateWindow);
+        LOG.log(System.Logger.Level.INFO, "created stream {0} on {1} (max age {2}, duplicate window {3}, {4} "
+                + "replica(s))", name, subject, maxAge, duplicateWindow, replicas);
         return created;
     }
 }

@@ -101,11 +101,16 @@ class CommandPathTest {
     }
 
     @Test
-    void gatewayInfoListsTheOwnedShards() throws Exception {
+    void gatewayInfoListsEveryShardOfTheBotWithItsOwner() throws Exception {
         JsonNode info = request("discord.gateway.info", "");
         assertEquals(4, info.get("shard_count").asInt());
-        assertEquals(3, info.get("shards").size());
-        assertEquals(1, info.get("shards").get(1).get("id").asInt());
+        assertEquals(4, info.get("shards").size());
+        for (int id = 0; id < 3; id++) {
+            JsonNode shard = info.get("shards").get(id);
+            assertEquals(id, shard.get("id").asInt());
+            assertTrue(shard.hasNonNull("owner"), shard.toString());
+        }
+        assertEquals("UNOWNED", info.get("shards").get(3).get("state").asText(), "no instance runs shard 3");
     }
 
     @Test

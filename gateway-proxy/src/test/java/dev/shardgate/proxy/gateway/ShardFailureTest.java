@@ -10,12 +10,14 @@ import dev.shardgate.proxy.ProxyHarnessAccess;
 import dev.shardgate.config.ConfigSource;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.simulator.Simulator;
+import dev.shardgate.simulator.gateway.IdentifyRecord;
 import dev.shardgate.testkit.NatsServerProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -74,17 +76,23 @@ class ShardFailureTest {
     }
 
     @Test
-    void theStormBreakerStopsAShardThatKeepsLosingItsSession() throws Exception {
+    void theStormBreakerCoolsDownAShardThatKeepsLosingItsSessionThenLetsItIdentifyAgain() throws Exception {
         try (ProxyHarnessAccess h = ProxyHarnessAccess.start(Simulator.builder().heartbeatInterval(Duration.ofSeconds(2)),
-                "STORM_MAX_IDENTIFIES", "2")) {
+                "STORM_MAX_IDENTIFIES", "2", "STORM_WINDOW", "12s")) {
             h.sim().gateway().close(0, 4009);
             await().atMost(Duration.ofSeconds(60)).until(() -> h.sim().gateway().identifies().size() == 2
                     && h.proxy().shards().get(0).state() == ShardState.READY);
             h.sim().gateway().close(0, 4009);
-            await().atMost(Duration.ofSeconds(60)).until(() -> h.proxy().shards().get(0).state() == ShardState.FAILED);
-            assertTrue(h.proxy().shards().get(0).reason().startsWith("storm breaker"),
-                    h.proxy().shards().get(0).reason());
-            assertEquals(2, h.sim().gateway().identifies().size());
+            await().atMost(Duration.ofSeconds(60)).until(() -> h.proxy().shards().get(0).reason() != null
+                    && h.proxy().shards().get(0).reason().startsWith("storm breaker"));
+            assertEquals(ShardState.RECONNECTING, h.proxy().shards().get(0).state());
+            assertEquals(2, h.sim().gateway().identifies().size(), "no identify while cooling down");
+            await().atMost(Duration.ofSeconds(60)).until(() -> h.proxy().shards().get(0).state() == ShardState.READY);
+            List<IdentifyRecord> identifies = h.sim().gateway().identifies();
+            assertEquals(3, identifies.size());
+            assertTrue(Duration.between(identifies.get(0).at(), identifies.get(2).at())
+                    .compareTo(Duration.ofSeconds(12)) >= 0, "the third identify waits for the first to leave the "
+                    + "window: " + identifies);
         }
     }
 }

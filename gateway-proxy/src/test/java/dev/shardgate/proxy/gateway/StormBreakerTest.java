@@ -1,5 +1,6 @@
 package dev.shardgate.proxy.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -10,20 +11,33 @@ class StormBreakerTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     @Test
-    void tripsAfterTooManyIdentifiesInTheWindowAndSaysWhy() {
+    void coolsDownUntilTheOldestIdentifyLeavesTheWindowAndSaysWhy() {
         StormBreaker breaker = new StormBreaker(3, Duration.ofMinutes(10));
         for (int i = 0; i < 3; i++) {
-            assertTrue(breaker.tryIdentify(T0.plusSeconds(i * 10)).isEmpty());
+            assertTrue(breaker.coolDownUntil(T0.plusSeconds(i * 10)).isEmpty());
+            breaker.identified(T0.plusSeconds(i * 10));
         }
-        String why = breaker.tryIdentify(T0.plusSeconds(40)).orElseThrow();
-        assertTrue(why.contains("3 identifies within 600 s"), why);
+        Instant until = breaker.coolDownUntil(T0.plusSeconds(40)).orElseThrow();
+        assertEquals(T0.plus(Duration.ofMinutes(10)), until);
+        assertTrue(breaker.reason(until).contains("3 identifies within 600 s"), breaker.reason(until));
+        assertTrue(breaker.coolDownUntil(until).isEmpty(), "after the cool-down the shard may identify again");
     }
 
     @Test
-    void identifiesSpreadBeyondTheWindowNeverTrip() {
+    void onlyIdentifiesSentCount() {
+        StormBreaker breaker = new StormBreaker(1, Duration.ofMinutes(10));
+        for (int i = 0; i < 5; i++) {
+            assertTrue(breaker.coolDownUntil(T0.plusSeconds(i)).isEmpty(), "asking is not identifying");
+        }
+    }
+
+    @Test
+    void identifiesSpreadBeyondTheWindowNeverCoolDown() {
         StormBreaker breaker = new StormBreaker(3, Duration.ofMinutes(10));
         for (int i = 0; i < 50; i++) {
-            assertTrue(breaker.tryIdentify(T0.plus(Duration.ofMinutes(4).multipliedBy(i))).isEmpty());
+            Instant at = T0.plus(Duration.ofMinutes(4).multipliedBy(i));
+            assertTrue(breaker.coolDownUntil(at).isEmpty());
+            breaker.identified(at);
         }
     }
 }

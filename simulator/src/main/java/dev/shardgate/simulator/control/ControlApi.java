@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.shardgate.simulator.events.EventGenerator;
 import dev.shardgate.simulator.gateway.Fault;
 import dev.shardgate.simulator.gateway.IdentifyRecord;
+import dev.shardgate.simulator.gateway.ResumeFault;
 import dev.shardgate.simulator.gateway.ResumeRecord;
 import dev.shardgate.simulator.gateway.SessionView;
 import dev.shardgate.simulator.gateway.SimulatedGateway;
@@ -26,7 +27,8 @@ import java.util.regex.Pattern;
 
 /**
  * The simulator's HTTP control API under {@code /_sim/}, for demos and out-of-process tests: statistics, the
- * identify and resume logs, fault injection, dispatches, bursts and the generator's rate. Stateless; runs on the
+ * identify and resume logs, connections per shard and their peaks, fault injection (per shard and on the resume
+ * URL), dispatches, bursts and the generator's rate. Stateless; runs on the
  * HTTP server's virtual threads and calls the gateway's control API, which does the work on its own loop.
  */
 public final class ControlApi implements HttpHandler {
@@ -34,7 +36,9 @@ public final class ControlApi implements HttpHandler {
     private static final System.Logger LOG = System.getLogger(ControlApi.class.getName());
     private static final Pattern SHARD_ACTION =
             Pattern.compile("^/_sim/shards/(\\d{1,6})/(faults/([a-z0-9-]+)|dispatch|burst)$");
-    private static final int MAX_BODY = 1 << 20;
+    private static final Pattern RESUME_URL_FAULT = Pattern.compile("^/_sim/resume-url/fault/([a-z0-9-]+)$");
+    /** Room for the largest dispatches tests send, such as a GUILD_CREATE of a few megabytes. */
+    private static final int MAX_BODY = 16 << 20;
 
     private final SimulatedGateway gateway;
     private final EventGenerator generator;
@@ -58,19 +62,31 @@ public final class ControlApi implements HttpHandler {
             String path = exchange.getRequestURI().getPath();
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
             Matcher shardAction = SHARD_ACTION.matcher(path);
+            Matcher resumeUrlFault = RESUME_URL_FAULT.matcher(path);
             if (path.equals("/_sim/stats") && method.equals("GET")) {
                 ok(exchange, stats());
             } else if (path.equals("/_sim/identifies") && method.equals("GET")) {
                 ok(exchange, identifies());
             } else if (path.equals("/_sim/resumes") && method.equals("GET")) {
                 ok(exchange, resumes());
+            } else if (path.equals("/_sim/connections") && method.equals("GET")) {
+                ok(exchange, connections());
+            } else if (path.equals("/_sim/connections/reset-peaks") && method.equals("POST")) {
+                gateway.resetPeakConnections();
+                ok(exchange, connections());
+            } else if (resumeUrlFault.matches() && method.equals("POST")) {
+                String name = resumeUrlFault.group(1);
+                gateway.breakResumeUrl(ResumeFault.parse(name)
+                        .orElseThrow(() -> new BadRequest("unknown resume URL fault: " + name)));
+                ok(exchange, json.createObjectNode().put("resume_url_fault", gateway.resumeUrlFault().pathName())
+                        .put("broken_resume_connections", gateway.brokenResumeConnections()));
             } else if (path.equals("/_sim/events") && method.equals("POST")) {
                 generator.rate(Double.parseDouble(required(query, "per_second")));
                 ok(exchange, json.createObjectNode().put("events_per_second_per_shard", generator.rate()));
             } else if (shardAction.matches() && method.equals("POST")) {
                 shardAction(exchange, Integer.parseInt(shardAction.group(1)), shardAction.group(2),
                         shardAction.group(3), query);
-            } else if (shardAction.matches() || knownGet(path)) {
+            } else if (shardAction.matches() || resumeUrlFault.matches() || knownPath(path)) {
                 HttpJson.error(exchange, 405, "Method Not Allowed");
             } else {
                 HttpJson.error(exchange, 404, "Not Found");
@@ -85,9 +101,10 @@ public final class ControlApi implements HttpHandler {
         }
     }
 
-    private static boolean knownGet(String path) {
+    private static boolean knownPath(String path) {
         return path.equals("/_sim/stats") || path.equals("/_sim/identifies") || path.equals("/_sim/resumes")
-                || path.equals("/_sim/events");
+                || path.equals("/_sim/events") || path.equals("/_sim/connections")
+                || path.equals("/_sim/connections/reset-peaks");
     }
 
     private void shardAction(HttpExchange exchange, int shard, String action, String faultName,
@@ -129,6 +146,8 @@ public final class ControlApi implements HttpHandler {
         out.put("dispatches_sent", gateway.dispatchesSent());
         out.put("events_per_second_per_shard", generator.rate());
         out.put("ledger_dropped", gateway.ledgerDropped());
+        out.put("resume_url_fault", gateway.resumeUrlFault().pathName());
+        out.put("broken_resume_connections", gateway.brokenResumeConnections());
         ObjectNode transitions = out.putObject("transitions");
         gateway.transitions().forEach(transitions::put);
         ObjectNode closes = out.putObject("closes_sent");
@@ -141,6 +160,16 @@ public final class ControlApi implements HttpHandler {
                     .put("shard_count", s.shardCount()).put("seq", s.seq()).put("state", s.state().name())
                     .put("connected", s.connected());
         }
+        return out;
+    }
+
+    /** Attributed connections per shard, open now and at most at once since the last reset. */
+    private ObjectNode connections() {
+        ObjectNode out = json.createObjectNode();
+        ObjectNode open = out.putObject("open");
+        gateway.openConnections().forEach((shard, n) -> open.put(Integer.toString(shard), n));
+        ObjectNode peak = out.putObject("peak");
+        gateway.peakConnections().forEach((shard, n) -> peak.put(Integer.toString(shard), n));
         return out;
     }
 

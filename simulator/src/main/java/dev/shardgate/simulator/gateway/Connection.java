@@ -22,6 +22,8 @@ final class Connection {
     private final GatewayRecorder recorder;
     private ConnectionState state = ConnectionState.AWAITING_AUTH;
     private Session session;
+    /** The shard this connection claimed with a valid Identify or Resume, or -1 (see {@link ShardConnections}). */
+    private int attributedShard = -1;
     private Instant heartbeatDeadline;
     private Instant reconnectDeadline;
     private boolean zombie;
@@ -59,6 +61,14 @@ final class Connection {
     /** The shard of the attached session, or -1. */
     int shardId() {
         return session == null ? -1 : session.shardId();
+    }
+
+    int attributedShard() {
+        return attributedShard;
+    }
+
+    void attributedShard(int shardId) {
+        attributedShard = shardId;
     }
 
     boolean zlib() {

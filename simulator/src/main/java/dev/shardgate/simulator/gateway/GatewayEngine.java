@@ -51,6 +51,7 @@ final class GatewayEngine {
     private final GatewayRecorder recorder;
     private final SessionStartBudget budget;
     private final IdentifyLimiter identifyLimiter;
+    private final ShardConnections shardConnections;
     private final EventFactory events;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<WebSocket, Connection> connections = new HashMap<>();
@@ -66,8 +67,8 @@ final class GatewayEngine {
         this.recorder = recorder;
         this.budget = budget;
         this.events = events;
-        this.identifyLimiter = new IdentifyLimiter(settings.clock(), settings.maxConcurrency(),
-                settings.identifyWindow());
+        this.identifyLimiter = new IdentifyLimiter(settings.maxConcurrency(), settings.identifyWindow());
+        this.shardConnections = recorder.shardConnections();
     }
 
     void resumeGatewayUrl(String url) {
@@ -100,7 +101,11 @@ final class GatewayEngine {
         }
     }
 
-    void onMessage(WebSocket socket, byte[] payload) {
+    /**
+     * A payload from a client. {@code receivedAt} is when the websocket server read it, which is what the records
+     * and the identify buckets go by: the loop may get to it later when it is busy sending.
+     */
+    void onMessage(WebSocket socket, byte[] payload, Instant receivedAt) {
         Connection c = connections.get(socket);
         if (c == null || c.state() == ConnectionState.CLOSED) {
             return;
@@ -108,7 +113,8 @@ final class GatewayEngine {
         boolean oversized = payload.length > GatewayLimits.MAX_PAYLOAD_BYTES;
         JsonNode node = oversized ? null : parse(payload);
         int op = node != null && node.path("op").isInt() ? node.get("op").asInt() : -1;
-        recorder.command(new CommandRecord(now(), c.shardId(), op, new String(payload, StandardCharsets.UTF_8)));
+        recorder.command(new CommandRecord(receivedAt, c.shardId(), op,
+                new String(payload, StandardCharsets.UTF_8)));
         if (!c.sendLimit().record()) {
             closeWith(c, CloseCode.RATE_LIMITED.code(), "You are being rate limited.");
         } else if (oversized) {
@@ -116,7 +122,7 @@ final class GatewayEngine {
         } else if (node == null || !node.isObject() || op < 0) {
             closeWith(c, CloseCode.DECODE_ERROR.code(), "Error while decoding payload.");
         } else {
-            handle(c, op, node.get("d"));
+            handle(c, op, node.get("d"), receivedAt);
         }
     }
 
@@ -147,6 +153,9 @@ final class GatewayEngine {
             }
         }
         c.closed((byClient ? "client" : "server") + " closed " + code);
+        if (c.attributedShard() >= 0) {
+            shardConnections.detach(c.attributedShard());
+        }
     }
 
     /** Periodic: heartbeat timeouts, connections kept after op 7, sessions past the resume window. */
@@ -172,7 +181,7 @@ final class GatewayEngine {
 
     // ---- client payloads ----
 
-    private void handle(Connection c, int op, JsonNode d) {
+    private void handle(Connection c, int op, JsonNode d, Instant receivedAt) {
         Opcode opcode = Opcode.of(op).filter(GatewayEngine::clientMaySend).orElse(null);
         if (opcode == null) {
             closeWith(c, CloseCode.UNKNOWN_OPCODE.code(), "Unknown opcode.");
@@ -186,9 +195,9 @@ final class GatewayEngine {
                 } else if (d == null || !d.isObject()) {
                     closeWith(c, CloseCode.UNKNOWN_OPCODE.code(), "Invalid payload for op " + op);
                 } else if (opcode == Opcode.IDENTIFY) {
-                    identify(c, d);
+                    identify(c, d, receivedAt);
                 } else {
-                    resume(c, d);
+                    resume(c, d, receivedAt);
                 }
             }
             default -> {
@@ -246,8 +255,7 @@ final class GatewayEngine {
         return 0;
     }
 
-    private void identify(Connection c, JsonNode d) {
-        Instant at = now();
+    private void identify(Connection c, JsonNode d, Instant at) {
         int[] shard = shardOf(d);
         int shardId = shard == null ? -1 : shard[0];
         int shardCount = shard == null ? -1 : shard[1];
@@ -261,7 +269,9 @@ final class GatewayEngine {
             closeWith(c, rejection, CloseCode.describe(rejection));
             return;
         }
-        if (!identifyLimiter.tryAcquire(shardId)) {
+        // Valid from here on: whatever pacing and the budget say, this connection is now one for this shard.
+        attribute(c, shardId);
+        if (!identifyLimiter.tryAcquire(shardId, at)) {
             recorder.identify(new IdentifyRecord(at, shardId, shardCount, bucket,
                     IdentifyRecord.Outcome.CONCURRENCY_LIMITED));
             c.send(invalidSession(false));
@@ -285,8 +295,7 @@ final class GatewayEngine {
         }
     }
 
-    private void resume(Connection c, JsonNode d) {
-        Instant at = now();
+    private void resume(Connection c, JsonNode d, Instant at) {
         String sessionId = d.path("session_id").asText("");
         JsonNode seqNode = d.get("seq");
         long seq = seqNode == null || seqNode.isNull() ? 0 : seqNode.canConvertToLong() ? seqNode.asLong() : -1;
@@ -297,6 +306,10 @@ final class GatewayEngine {
                     ResumeRecord.Outcome.AUTHENTICATION_FAILED, 0));
             closeWith(c, CloseCode.AUTHENTICATION_FAILED.code(), "Authentication failed.");
             return;
+        }
+        if (s != null && s.alive()) {
+            // A resume of a live session is a claim on its shard, whatever its seq turns out to be.
+            attribute(c, shardId);
         }
         if (s == null || !s.alive() || (seq >= 0 && seq <= s.seq() && !s.canReplayAfter(seq))) {
             recorder.resume(new ResumeRecord(at, shardId, sessionId, seq, c.endpoint(),
@@ -328,6 +341,22 @@ final class GatewayEngine {
         recorder.resume(new ResumeRecord(at, shardId, sessionId, seq, c.endpoint(), ResumeRecord.Outcome.RESUMED,
                 missed.size()));
         dispatch(s, "RESUMED", RESUMED_D);
+    }
+
+    /**
+     * Counts the connection toward the shard it claimed (ShardConnections); a later claim for another shard on
+     * the same socket (after op 9) moves it.
+     */
+    private void attribute(Connection c, int shardId) {
+        int previous = c.attributedShard();
+        if (previous == shardId) {
+            return;
+        }
+        if (previous >= 0) {
+            shardConnections.detach(previous);
+        }
+        shardConnections.attach(shardId);
+        c.attributedShard(shardId);
     }
 
     private boolean tokenValid(String presented) {

@@ -25,6 +25,7 @@ final class GatewayRecorder {
     private final ConcurrentHashMap<Integer, AtomicLong> closesReceived = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final ShardConnections shardConnections = new ShardConnections();
     private final AtomicLong dispatchesSent = new AtomicLong();
     private final ConcurrentHashMap<String, AtomicLong> transitions = new ConcurrentHashMap<>();
     private volatile boolean tokenReset;
@@ -72,6 +73,11 @@ final class GatewayRecorder {
 
     void connectionClosed() {
         connections.decrementAndGet();
+    }
+
+    /** Open connections per shard and their peaks. */
+    ShardConnections shardConnections() {
+        return shardConnections;
     }
 
     /** Counts a state change, e.g. {@code session ACTIVE->DISCONNECTED}. */

@@ -5,6 +5,7 @@ import java.time.Instant;
 /**
  * One Identify (op 2) the simulator received, and what it did with it.
  *
+ * @param at when the websocket server read it off the socket; the identify buckets go by this instant
  * @param shardId the requested shard, or -1 when {@code shard} was malformed (then {@code shardCount} and
  *     {@code bucket} are -1 too)
  */

@@ -5,6 +5,7 @@ import java.time.Instant;
 /**
  * One Resume (op 6) the simulator received.
  *
+ * @param at when the websocket server read it off the socket
  * @param shardId the resumed session's shard, or -1 when the session was unknown
  * @param replayed how many dispatches were replayed before RESUMED
  */

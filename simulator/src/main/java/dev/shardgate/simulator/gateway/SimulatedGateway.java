@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -60,9 +61,9 @@ public final class SimulatedGateway implements AutoCloseable {
         });
         this.engine = new GatewayEngine(settings, recorder, budget, events);
         this.primary = new GatewayServer(new InetSocketAddress(bindAddress, primaryPort), Endpoint.PRIMARY, engine,
-                this::runOnLoop);
+                this::runOnLoop, settings.clock());
         this.resume = new GatewayServer(new InetSocketAddress(bindAddress, resumePort), Endpoint.RESUME, engine,
-                this::runOnLoop);
+                this::runOnLoop, settings.clock());
         primary.start();
         resume.start();
         this.url = "ws://" + advertisedHost + ":" + awaitPort(primary);
@@ -89,7 +90,8 @@ public final class SimulatedGateway implements AutoCloseable {
         }
     }
 
-    private void runOnLoop(Runnable task) {
+    /** Package-private so that tests can hold the loop to see what happens to work that waits for it. */
+    void runOnLoop(Runnable task) {
         loop.execute(() -> guarded(task));
     }
 
@@ -195,8 +197,37 @@ public final class SimulatedGateway implements AutoCloseable {
         return recorder.commands(c -> c.shardId() == shardId);
     }
 
+    /** Open gateway connections (a connection swallowed by {@link ResumeFault#NO_HELLO} is not one). */
     public int connectionCount() {
         return recorder.connections();
+    }
+
+    /**
+     * Open connections attributed to the shard. A connection is attributed once it sent an Identify that passed
+     * the token, shard and intents checks (even if pacing then answered op 9) or a Resume with the right token
+     * for a live session of the shard (whatever its seq); it counts until the server sees its socket closed.
+     */
+    public int openConnections(int shardId) {
+        return recorder.shardConnections().open(shardId);
+    }
+
+    /** {@link #openConnections(int)} of every shard that has any, by shard id. */
+    public Map<Integer, Integer> openConnections() {
+        return recorder.shardConnections().open();
+    }
+
+    /**
+     * The most connections attributed to the shard that were open at the same time since the start or the last
+     * {@link #resetPeakConnections()}: above 1 means two connections served one shard at once. Exact: every attach
+     * updates it, nothing samples.
+     */
+    public int peakConnections(int shardId) {
+        return recorder.shardConnections().peak(shardId);
+    }
+
+    /** {@link #peakConnections(int)} of every shard that had an attributed connection since the last reset. */
+    public Map<Integer, Integer> peakConnections() {
+        return recorder.shardConnections().peaks();
     }
 
     /** Every dispatch given a seq on any session, in order (newest {@code ledgerCapacity}). */
@@ -278,6 +309,34 @@ public final class SimulatedGateway implements AutoCloseable {
     /** Hands a generated event to the loop without waiting (the event generator's path). */
     public void emit(SimEvent event) {
         runOnLoop(() -> engine.deliver(event));
+    }
+
+    /**
+     * Starts measuring a new phase: each shard's peak becomes the number of its connections open right now.
+     * Runs on the loop, so no attach or close is lost between the reset and the next reading.
+     */
+    public void resetPeakConnections() {
+        call(() -> {
+            recorder.shardConnections().resetPeaks();
+            return null;
+        });
+    }
+
+    /**
+     * Breaks the {@link #resumeUrl()} for connections that start after this call (NONE repairs it); connections
+     * already open are left alone, and the main {@link #url()} keeps working, so a client must fall back to it.
+     */
+    public void breakResumeUrl(ResumeFault fault) {
+        resume.fault(Objects.requireNonNull(fault, "fault (NONE repairs the resume URL)"));
+    }
+
+    public ResumeFault resumeUrlFault() {
+        return resume.fault();
+    }
+
+    /** Connections the broken resume URL refused or swallowed, since the start. */
+    public long brokenResumeConnections() {
+        return resume.faultedConnections();
     }
 
     /** Injects a fault into the shard; returns how many connections (or, for INVALIDATE_SESSION, sessions). */

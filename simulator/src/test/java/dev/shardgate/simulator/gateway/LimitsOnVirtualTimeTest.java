@@ -16,28 +16,28 @@ class LimitsOnVirtualTimeTest {
 
     @Test
     void identifyBucketsAllowOnePerFiveSecondsEach() {
-        IdentifyLimiter limiter = new IdentifyLimiter(clock, 16, Duration.ofSeconds(5));
+        IdentifyLimiter limiter = new IdentifyLimiter(16, Duration.ofSeconds(5));
         for (int shard = 0; shard < 16; shard++) {
-            assertTrue(limiter.tryAcquire(shard), "first window takes shards 0-15");
+            assertTrue(limiter.tryAcquire(shard, clock.instant()), "first window takes shards 0-15");
         }
-        assertFalse(limiter.tryAcquire(16), "shard 16 shares bucket 0");
+        assertFalse(limiter.tryAcquire(16, clock.instant()), "shard 16 shares bucket 0");
         assertEquals(0, limiter.bucketOf(16));
         clock.advance(Duration.ofMillis(4999));
-        assertFalse(limiter.tryAcquire(31));
+        assertFalse(limiter.tryAcquire(31, clock.instant()));
         clock.advance(Duration.ofMillis(1));
         for (int shard = 16; shard < 32; shard++) {
-            assertTrue(limiter.tryAcquire(shard), "second window takes shards 16-31");
+            assertTrue(limiter.tryAcquire(shard, clock.instant()), "second window takes shards 16-31");
         }
     }
 
     @Test
     void aRefusedIdentifyDoesNotRestartTheWindow() {
-        IdentifyLimiter limiter = new IdentifyLimiter(clock, 1, Duration.ofSeconds(5));
-        assertTrue(limiter.tryAcquire(0));
+        IdentifyLimiter limiter = new IdentifyLimiter(1, Duration.ofSeconds(5));
+        assertTrue(limiter.tryAcquire(0, clock.instant()));
         clock.advance(Duration.ofSeconds(3));
-        assertFalse(limiter.tryAcquire(1));
+        assertFalse(limiter.tryAcquire(1, clock.instant()));
         clock.advance(Duration.ofSeconds(2));
-        assertTrue(limiter.tryAcquire(1));
+        assertTrue(limiter.tryAcquire(1, clock.instant()));
     }
 
     @Test

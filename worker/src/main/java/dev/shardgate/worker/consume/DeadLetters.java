@@ -17,16 +17,19 @@ import java.time.Instant;
 /**
  * Publishes events that cannot be handled to {@code {prefix}.deadletter.{shard}.{type}}, kept in a stream the
  * worker creates if absent, with the original body and headers plus why it failed. A publish is confirmed by
- * the server before the original is acknowledged, so nothing disappears between the two. Thread-safe.
+ * the server before the original is acknowledged, so nothing disappears between the two. An event whose body is in
+ * the object store is dead-lettered as it was stored: its {@code Shardgate-Object} header and an empty body. The
+ * gateway proxy dead-letters events the event stream refuses into the same stream
+ * ({@code {prefix}.deadletter.proxy.{shard}}) and creates it with the same settings if it comes first.
+ * Thread-safe.
  */
 public final class DeadLetters {
-    public static final String ERROR = "Shardgate-Error";
+    public static final String ERROR = EventHeaders.ERROR;
     public static final String DELIVERIES = "Shardgate-Deliveries";
     public static final String STREAM_SEQ = "Shardgate-Stream-Seq";
     public static final String FAILED_AT = "Shardgate-Failed-At";
     /** Kept for a week: enough to notice, fix the handler and replay. */
     static final Duration RETENTION = Duration.ofDays(7);
-    private static final int MAX_ERROR_CHARS = 1000;
 
     private final JetStream jetStream;
     private final Subjects subjects;
@@ -38,9 +41,9 @@ public final class DeadLetters {
         this.stream = stream;
     }
 
-    /** {@code {prefix}.deadletter.{shard}.{type}}. */
+    /** {@code {prefix}.deadletter.{shard}.{type}}, the type as its subject token ({@link Subjects#eventToken}). */
     public static String subject(Subjects subjects, int shard, String type) {
-        return subjects.prefix() + ".deadletter." + shard + "." + type;
+        return subjects.prefix() + ".deadletter." + shard + "." + Subjects.eventToken(type);
     }
 
     /** Creates the dead-letter stream unless it exists. */
@@ -52,7 +55,7 @@ public final class DeadLetters {
                 throw notFound;
             }
             management.addStream(StreamConfiguration.builder().name(stream)
-                    .subjects(subjects.prefix() + ".deadletter.>")
+                    .subjects(subjects.deadLetters())
                     .storageType(StorageType.File).maxAge(RETENTION).build());
         }
     }
@@ -61,14 +64,15 @@ public final class DeadLetters {
      * Stores the event with its error; returns normally only once the server has it.
      *
      * @param messageId the original's {@code Nats-Msg-Id}, if any, so a repeated dead-lettering is stored once
+     * @param object the original's {@code Shardgate-Object}, if any: the body stays in the object store
      */
-    public void publish(Event event, long streamSeq, String messageId, String error)
+    public void publish(Event event, long streamSeq, String messageId, String object, String error)
             throws IOException, JetStreamApiException {
         Headers headers = new Headers()
                 .add(EventHeaders.SHARD, Integer.toString(event.shard()))
                 .add(EventHeaders.SEQ, Long.toString(event.seq()))
-                .add(EventHeaders.EVENT, event.type())
-                .add(ERROR, oneLine(error))
+                .add(EventHeaders.EVENT, EventHeaders.eventValue(event.type()))
+                .add(ERROR, EventHeaders.errorValue(error))
                 .add(DELIVERIES, Long.toString(event.deliveries()))
                 .add(STREAM_SEQ, Long.toString(streamSeq))
                 .add(FAILED_AT, Instant.now().toString());
@@ -76,12 +80,10 @@ public final class DeadLetters {
         if (messageId != null) {
             options.messageId("dead:" + messageId);
         }
-        jetStream.publish(subject(subjects, event.shard(), event.type()), headers, event.raw(), options.build());
-    }
-
-    private static String oneLine(String error) {
-        // header values must be printable ASCII on one line
-        String s = error == null ? "(no message)" : error.replaceAll("[\\r\\n\\t]+", " ").replaceAll("[^\\x20-\\x7e]", "?");
-        return s.length() > MAX_ERROR_CHARS ? s.substring(0, MAX_ERROR_CHARS) + "..." : s;
+        if (object != null) {
+            headers.add(EventHeaders.OBJECT, object);
+        }
+        jetStream.publish(subject(subjects, event.shard(), event.type()), headers,
+                object == null ? event.raw() : new byte[0], options.build());
     }
 }

@@ -6,10 +6,13 @@ import dev.shardgate.worker.EventFormatException;
 import dev.shardgate.worker.EventHandler;
 import dev.shardgate.worker.WorkerMetrics.Outcome;
 import dev.shardgate.worker.WorkerMetrics;
+import dev.shardgate.worker.consume.LargeBodyReader.MissingBodyException;
 import dev.shardgate.worker.route.Router;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsJetStreamMetaData;
+import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
@@ -19,7 +22,10 @@ import java.util.function.Consumer;
  * Takes one delivery from start to its single settlement: admit it (age, delivery limit), run its handler,
  * then ack, nak with backoff, or dead-letter and ack. Every path ends in exactly one of those, or in no ack
  * at all when NATS is unreachable, so the server redelivers: an event is never acked without being handled,
- * skipped by policy or dead-lettered. Runs on the calling (handler) thread; stateless apart from metrics.
+ * skipped by policy or dead-lettered. An event whose body the proxy put in the object store
+ * ({@code Shardgate-Object}) reaches its handler with the full body, read just before the handler runs
+ * ({@link LargeBodyReader}); a body that is gone for good dead-letters the event, a failed read retries it like a
+ * failed handler. Runs on the calling (handler) thread; stateless apart from metrics.
  */
 public final class EventProcessor {
     private static final System.Logger LOG = System.getLogger(EventProcessor.class.getName());
@@ -28,6 +34,7 @@ public final class EventProcessor {
     private final DeliveryPolicy policy;
     private final DeadLetters deadLetters;
     private final WorkerMetrics metrics;
+    private final LargeBodyReader largeBodies = new LargeBodyReader();
 
     public EventProcessor(Router router, DeliveryPolicy policy, DeadLetters deadLetters, WorkerMetrics metrics) {
         this.router = router;
@@ -55,11 +62,32 @@ public final class EventProcessor {
                 Optional<EventHandler> handler = router.handlerFor(event.type());
                 if (handler.isEmpty()) {
                     settle(message, event, Outcome.UNROUTED, Message::ack);
-                } else {
-                    handle(handler.get(), message, event, meta);
+                    return;
+                }
+                String object = header(message.getHeaders(), EventHeaders.OBJECT);
+                Event whole = object == null ? event : withLargeBody(message, event, meta, object);
+                if (whole != null) {
+                    handle(handler.get(), message, whole, meta);
                 }
             }
         }
+    }
+
+    /** The event with the body read from the object store; null when it was settled (or left) instead. */
+    private Event withLargeBody(Message message, Event event, NatsJetStreamMetaData meta, String object) {
+        try {
+            byte[] body = largeBodies.read(message, meta.getStream(), object);
+            return new Event(event.type(), event.shard(), event.seq(), event.publishedAt(), event.deliveries(), body);
+        } catch (MissingBodyException e) {
+            LOG.log(Level.WARNING, "cannot hand " + event + " to its handler, dead-lettering: " + e.getMessage());
+            deadLetter(message, event, meta, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.log(Level.WARNING, "reading the large body of " + event + " interrupted; the event will be redelivered");
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            failed(message, event, meta, "reading its large body", e);
+        }
+        return null;
     }
 
     private void handle(EventHandler handler, Message message, Event event, NatsJetStreamMetaData meta) {
@@ -73,29 +101,31 @@ public final class EventProcessor {
             return;
         } catch (Exception | LinkageError | AssertionError e) {
             metrics.handlerTime(event.type(), Duration.ofNanos(System.nanoTime() - start));
-            failed(message, event, meta, e);
+            failed(message, event, meta, "handler", e);
             return;
         }
         metrics.handlerTime(event.type(), Duration.ofNanos(System.nanoTime() - start));
         settle(message, event, Outcome.HANDLED, Message::ack);
     }
 
-    private void failed(Message message, Event event, NatsJetStreamMetaData meta, Throwable error) {
+    /** @param stage what failed, for the log: the handler, or reading the body before it */
+    private void failed(Message message, Event event, NatsJetStreamMetaData meta, String stage, Throwable error) {
         String why = error.getClass().getSimpleName() + ": " + error.getMessage();
         if (error instanceof EventFormatException || policy.lastDelivery(event)) {
-            LOG.log(Level.WARNING, "handler failed for " + event + ", dead-lettering: " + why, error);
+            LOG.log(Level.WARNING, stage + " failed for " + event + ", dead-lettering: " + why, error);
             deadLetter(message, event, meta, why);
             return;
         }
         Duration delay = policy.retryDelay(event);
-        LOG.log(Level.WARNING, "handler failed for " + event + ", redelivering in " + delay + ": " + why);
+        LOG.log(Level.WARNING, stage + " failed for " + event + ", redelivering in " + delay + ": " + why);
         settle(message, event, Outcome.FAILED, m -> m.nakWithDelay(delay));
     }
 
     private void deadLetter(Message message, Event event, NatsJetStreamMetaData meta, String why) {
         String messageId = header(message.getHeaders(), EventHeaders.MSG_ID);
+        String object = header(message.getHeaders(), EventHeaders.OBJECT);
         try {
-            deadLetters.publish(event, meta.streamSequence(), messageId, why);
+            deadLetters.publish(event, meta.streamSequence(), messageId, object, why);
         } catch (Exception e) {
             // not stored, so not acked: it comes back after the backoff and is dead-lettered then
             LOG.log(Level.ERROR, "cannot dead-letter " + event + " (" + e + "); it will be redelivered");
@@ -121,7 +151,8 @@ public final class EventProcessor {
         int lastDot = subject.lastIndexOf('.');
         int shardDot = lastDot > 0 ? subject.lastIndexOf('.', lastDot - 1) : -1;
         Headers headers = message.getHeaders();
-        String type = Optional.ofNullable(header(headers, EventHeaders.EVENT)).orElse(subject.substring(lastDot + 1));
+        String type = Optional.ofNullable(header(headers, EventHeaders.EVENT)).map(EventHeaders::eventType)
+                .orElse(subject.substring(lastDot + 1));
         String shardText = Optional.ofNullable(header(headers, EventHeaders.SHARD))
                 .orElse(shardDot >= 0 ? subject.substring(shardDot + 1, lastDot) : "");
         byte[] data = message.getData();

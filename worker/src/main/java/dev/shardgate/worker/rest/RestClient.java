@@ -33,10 +33,13 @@ public final class RestClient {
     private final URI base;
     private final Optional<String> secret;
     private final MeterRegistry registry;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
     public RestClient(URI base, Optional<String> secret, MeterRegistry registry) {
         this.base = base;
+        // HTTP/1.1 on plain http: the JDK's h2c upgrade attempt is answered 400 by some servers.
+        this.http = HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
+                ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         this.secret = secret;
         this.registry = registry;
     }
