@@ -125,6 +125,35 @@ class FleetProcessTest {
     }
 
     @Test
+    void natsDownThirtySecondsUnder1600EventsPerSecondCostsNoIdentifyAndNoEvent() throws Exception {
+        int shards = 4;
+        start(Simulator.builder().shards(shards).maxConcurrency(shards).heartbeatInterval(Duration.ofSeconds(5))
+                .replayCapacity(40_000).ledgerCapacity(400_000));
+        // A publish buffer far smaller than 30 s of events: the outage outlasts it, and the lease (3 s) too.
+        Map<String, String> env = new java.util.HashMap<>(FAST_LEASES);
+        env.put("PUBLISH_BUFFER", "5000");
+        RunningProxy proxy = fleet.start("pod-a", env);
+        proxy.awaitServing(shards);
+        sim.events().rate(400);
+        await().atMost(ProxyProcesses.PATIENCE).until(() -> sim.gateway().ledger().size() > 8_000);
+        nats.stop();
+        Instant down = Instant.now();
+        await().atMost(Duration.ofSeconds(20)).until(() -> sim.gateway().connectionCount() == 0);
+        System.out.printf("NATS down: every shard disconnected %d ms later (lease TTL 3 s)%n",
+                Duration.between(down, Instant.now()).toMillis());
+        Thread.sleep(Math.max(0, 30_000 - Duration.between(down, Instant.now()).toMillis())); // the outage itself
+        nats.restart();
+        proxy.awaitServing(shards);
+        sim.events().rate(0);
+        System.out.printf("NATS outage: %d dispatches in the ledger, %d resumes%n", sim.gateway().ledger().size(),
+                sim.gateway().resumes().size());
+        assertEquals(shards, sim.gateway().identifies().size(), "an outage must cost no identify");
+        assertTrue(sim.gateway().resumes().stream().allMatch(r -> r.outcome() == ResumeRecord.Outcome.RESUMED),
+                sim.gateway().resumes().toString());
+        fleet.awaitStreamHoldsLedger();
+    }
+
+    @Test
     void instancesWithInterleavedRangesStartedTogetherKeepEveryBucketsFiveSecondsBetweenThem() throws Exception {
         start(Simulator.builder().shards(8).maxConcurrency(2).heartbeatInterval(Duration.ofSeconds(5)));
         RunningProxy a = fleet.start("pod-a", Map.of("SHARD_IDS", "0,1,4,5"));

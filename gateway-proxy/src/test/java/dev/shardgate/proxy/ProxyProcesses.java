@@ -15,7 +15,9 @@ import dev.shardgate.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
-import io.nats.client.api.MessageInfo;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PushSubscribeOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,22 +76,35 @@ final class ProxyProcesses implements AutoCloseable {
         if (client == null) {
             client = Nats.connect(nats.url());
         }
-        JetStreamManagement jsm = client.jetStreamManagement();
-        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+        await().atMost(PATIENCE).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
             List<DispatchRecord> ledger = expected.get();
-            long last = jsm.getStreamInfo("DISCORD_EVENTS").getStreamState().getLastSequence();
-            Map<String, byte[]> stored = new HashMap<>();
-            for (long seq = 1; seq <= last; seq++) {
-                MessageInfo m = jsm.getMessage("DISCORD_EVENTS", seq);
-                String id = m.getHeaders().getFirst(EventHeaders.MSG_ID);
-                assertTrue(stored.put(id, m.getData()) == null, "stored twice: " + id);
-            }
+            Map<String, byte[]> stored = readStream();
             assertEquals(ledger.size(), stored.size(), "dispatches in the stream");
             for (DispatchRecord r : ledger) {
                 byte[] body = stored.get(EventHeaders.messageId(r.shardId(), r.sessionId(), r.seq()));
                 assertArrayEquals(r.d(), body, "missing or altered: " + r.shardId() + ":" + r.seq() + " " + r.type());
             }
         });
+    }
+
+    /** Every message of the event stream by message id, read with one ordered consumer; fails on a duplicate id. */
+    private Map<String, byte[]> readStream() throws Exception {
+        JetStreamManagement jsm = client.jetStreamManagement();
+        long count = jsm.getStreamInfo("DISCORD_EVENTS").getStreamState().getMsgCount();
+        Map<String, byte[]> stored = new HashMap<>();
+        JetStreamSubscription sub = client.jetStream().subscribe("discord.events.>", PushSubscribeOptions.builder()
+                .stream("DISCORD_EVENTS").ordered(true).build());
+        try {
+            for (long i = 0; i < count; i++) {
+                Message m = sub.nextMessage(Duration.ofSeconds(10));
+                assertTrue(m != null, "the stream ended early: " + i + " of " + count);
+                String id = m.getHeaders().getFirst(EventHeaders.MSG_ID);
+                assertTrue(stored.put(id, m.getData()) == null, "stored twice: " + id);
+            }
+        } finally {
+            sub.unsubscribe();
+        }
+        return stored;
     }
 
     @Override

@@ -26,13 +26,30 @@ final class GatewayConnection extends WebSocketClient {
     }
 
     private final Listener listener;
+    private final FrameDecoder decoder;
+    private volatile Heartbeater heartbeater;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    GatewayConnection(URI uri, Listener listener) {
+    GatewayConnection(URI uri, Listener listener, FrameDecoder decoder) {
         super(uri);
         this.listener = listener;
+        this.decoder = decoder;
         setConnectionLostTimeout(0);
         setTcpNoDelay(true);
+    }
+
+    /** Decodes this connection's messages on its read thread. */
+    FrameDecoder decoder() {
+        return decoder;
+    }
+
+    /** The heartbeater of this connection, once Hello arrived: the read thread hands it ACKs directly. */
+    Heartbeater heartbeater() {
+        return heartbeater;
+    }
+
+    void heartbeater(Heartbeater hb) {
+        heartbeater = hb;
     }
 
     /** Waits until the socket is closed, at most {@code timeout}. */
@@ -62,6 +79,7 @@ final class GatewayConnection extends WebSocketClient {
     @Override
     public void onClose(int code, String reason, boolean remote) {
         closed.countDown();
+        decoder.close();
         listener.closed(this, code, reason, remote);
     }
 

@@ -2,10 +2,8 @@ package dev.shardgate.proxy.gateway;
 
 import dev.shardgate.protocol.CloseAction;
 import dev.shardgate.protocol.CloseCode;
-import dev.shardgate.protocol.EnvelopeReader;
 import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.GatewayLimits;
-import dev.shardgate.protocol.MalformedFrameException;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Payloads;
 import dev.shardgate.proxy.config.Compression;
@@ -49,7 +47,6 @@ public final class Shard {
     private final ReconnectPolicy reconnects;
     private final StormBreaker stormBreaker;
     private final GatewayConnection.Listener listener = new ConnectionEvents();
-    private final EnvelopeReader envelopes = new EnvelopeReader();
 
     private volatile ShardState state = ShardState.IDLE;
     private volatile long seq = GatewayFrame.NO_SEQ;
@@ -57,7 +54,6 @@ public final class Shard {
     private volatile String reason;
     private volatile Heartbeater heartbeater;
     private GatewayConnection connection;
-    private ZlibStreamInflater inflater;
     private SendLimiter limiter;
     /** The session's resume URL failed (handshake, or no Hello): resume through the main URL instead. */
     private boolean resumeUrlBroken;
@@ -251,10 +247,11 @@ public final class Shard {
         URI base = onResumeUrl ? session.resumeGatewayUrl() : ctx.gatewayUrl();
         URI uri = URI.create(base + "/?v=" + GatewayLimits.API_VERSION + "&encoding=json"
                 + (ctx.compression() == Compression.ZLIB_STREAM ? "&compress=zlib-stream" : ""));
-        GatewayConnection c = new GatewayConnection(uri, listener);
-        connection = c;
-        inflater = ctx.compression() == Compression.ZLIB_STREAM
+        ZlibStreamInflater inflater = ctx.compression() == Compression.ZLIB_STREAM
                 ? new ZlibStreamInflater(ctx.settings().maxFrameBytes()) : null;
+        GatewayConnection c = new GatewayConnection(uri, listener,
+                new FrameDecoder(inflater, ctx.settings().maxFrameBytes()));
+        connection = c;
         setState(ShardState.CONNECTING, null);
         c.connect();
         later(HELLO_TIMEOUT, () -> {
@@ -293,12 +290,11 @@ public final class Shard {
         GatewayConnection c = connection;
         connection = null;
         limiter = null;
-        if (inflater != null) {
-            inflater.close();
-            inflater = null;
-        }
-        if (c != null && !c.isClosed() && !c.isClosing()) {
-            c.close(closeCode, "shardgate");
+        if (c != null) {
+            c.decoder().close();
+            if (!c.isClosed() && !c.isClosing()) {
+                c.close(closeCode, "shardgate");
+            }
         }
     }
 
@@ -334,49 +330,31 @@ public final class Shard {
 
     // ---- inbound ----
 
-    private void onMessage(GatewayConnection c, ByteBuffer bytes, boolean binary) {
+    /** A message decoded on the read thread (ACKs never get here: the read thread handles them). */
+    private void onDecoded(GatewayConnection c, FrameDecoder.Decoded decoded) {
         if (c != connection) {
             return;
         }
-        byte[] buf;
-        int len;
-        if (inflater != null && binary) {
-            try {
-                len = inflater.accept(bytes);
-            } catch (ZlibStreamInflater.CorruptStreamException e) {
-                LOG.log(System.Logger.Level.WARNING, "shard {0}: {1}; dropping the connection to resume on a "
-                        + "fresh one", id, e.getMessage());
-                reconnect(true, "corrupt_stream", e.getMessage());
-                return;
+        switch (decoded) {
+            case FrameDecoder.Broken broken -> {
+                LOG.log(System.Logger.Level.WARNING, "shard {0}: {1}; dropping the connection to resume on a fresh "
+                        + "one", id, broken.why());
+                reconnect(true, broken.kind(), broken.why());
             }
-            if (len < 0) {
-                return;
+            case FrameDecoder.Malformed m -> {
+                metrics.malformed.increment();
+                LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped a malformed payload of {1} bytes: {2}", id,
+                        m.length(), m.why());
             }
-            buf = inflater.output();
-        } else {
-            len = bytes.remaining();
-            if (len > ctx.settings().maxFrameBytes()) {
-                reconnect(true, "oversized_frame", "payload of " + len + " bytes exceeds GATEWAY_MAX_FRAME_BYTES");
-                return;
+            case FrameDecoder.Frame f -> {
+                try {
+                    onFrame(c, f.frame());
+                } catch (IOException | RuntimeException e) {
+                    metrics.malformed.increment();
+                    LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped an unreadable op {1} payload: {2}", id,
+                            f.frame().op(), e.toString());
+                }
             }
-            buf = new byte[len];
-            bytes.get(buf);
-        }
-        GatewayFrame frame;
-        try {
-            frame = envelopes.read(buf, 0, len);
-        } catch (MalformedFrameException e) {
-            metrics.malformed.increment();
-            LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped a malformed payload of {1} bytes: {2}", id, len,
-                    e.getMessage());
-            return;
-        }
-        try {
-            onFrame(c, frame);
-        } catch (IOException | RuntimeException e) {
-            metrics.malformed.increment();
-            LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped an unreadable op {1} payload: {2}", id,
-                    frame.op(), e.toString());
         }
     }
 
@@ -396,10 +374,7 @@ public final class Shard {
                 }
             }
             case HEARTBEAT_ACK -> {
-                Heartbeater hb = heartbeater;
-                if (hb != null) {
-                    hb.acknowledge();
-                }
+                // Handled on the read thread (ConnectionEvents.message); never queued here.
             }
             case RECONNECT -> reconnect(true, "op7", "Discord asked to reconnect (op 7)");
             case INVALID_SESSION -> onInvalidSession(frame);
@@ -427,6 +402,7 @@ public final class Shard {
                     }
                 }), metrics::heartbeatLatency);
         heartbeater = hb;
+        c.heartbeater(hb);
         hb.start(ctx.heartbeats(), ctx.random().nextDouble());
         Session s = session;
         if (s != null) {
@@ -588,7 +564,18 @@ public final class Shard {
 
         @Override
         public void message(GatewayConnection c, ByteBuffer bytes, boolean binary) {
-            exec.execute(() -> onMessage(c, bytes, binary));
+            FrameDecoder.Decoded decoded = c.decoder().decode(bytes, binary);
+            if (decoded == null) {
+                return;
+            }
+            if (decoded instanceof FrameDecoder.Frame f && f.frame().op() == Opcode.HEARTBEAT_ACK.code()) {
+                Heartbeater hb = c.heartbeater();
+                if (hb != null) {
+                    hb.acknowledge();
+                }
+                return;
+            }
+            exec.execute(() -> onDecoded(c, decoded));
         }
 
         @Override

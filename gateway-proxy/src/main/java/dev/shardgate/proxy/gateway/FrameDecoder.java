@@ -1,0 +1,85 @@
+package dev.shardgate.proxy.gateway;
+
+import dev.shardgate.protocol.EnvelopeReader;
+import dev.shardgate.protocol.GatewayFrame;
+import dev.shardgate.protocol.MalformedFrameException;
+import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Turns one connection's websocket messages into gateway frames: zlib-stream inflate when it is on, then the
+ * envelope (op, t, s and the bytes of d). It runs on the connection's read thread, so a heartbeat ACK is seen the
+ * moment it arrives, never behind a backlog of dispatches waiting for the shard's thread (a false zombie under a
+ * burst). Every frame it returns owns its bytes, since the inflater's buffer is reused for the next message.
+ *
+ * <p>Threads: {@link #decode} on the read thread; {@link #close} may come from the shard's thread. Both hold this
+ * object's lock (uncontended in practice), so the inflater is never freed while it inflates.
+ */
+final class FrameDecoder {
+    /** What one websocket message turned out to be. */
+    sealed interface Decoded {
+    }
+
+    /** A whole gateway payload. */
+    record Frame(GatewayFrame frame) implements Decoded {
+    }
+
+    /** The stream can no longer be read: drop the connection and resume on a fresh one. */
+    record Broken(String kind, String why) implements Decoded {
+    }
+
+    /** One payload that is not a gateway envelope; skipped. */
+    record Malformed(int length, String why) implements Decoded {
+    }
+
+    private final ZlibStreamInflater inflater;
+    private final int maxFrameBytes;
+    private final EnvelopeReader envelopes = new EnvelopeReader();
+    private boolean closed;
+
+    /** @param inflater the connection's zlib-stream inflater, or null without transport compression */
+    FrameDecoder(ZlibStreamInflater inflater, int maxFrameBytes) {
+        this.inflater = inflater;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** The frame in this message, or null when zlib-stream needs more messages to complete one (or after close). */
+    synchronized Decoded decode(ByteBuffer bytes, boolean binary) {
+        if (closed) {
+            return null;
+        }
+        byte[] buf;
+        int len;
+        if (inflater != null && binary) {
+            try {
+                len = inflater.accept(bytes);
+            } catch (ZlibStreamInflater.CorruptStreamException e) {
+                return new Broken("corrupt_stream", e.getMessage());
+            }
+            if (len < 0) {
+                return null;
+            }
+            buf = Arrays.copyOf(inflater.output(), len);
+        } else {
+            len = bytes.remaining();
+            if (len > maxFrameBytes) {
+                return new Broken("oversized_frame", "payload of " + len + " bytes exceeds GATEWAY_MAX_FRAME_BYTES");
+            }
+            buf = new byte[len];
+            bytes.get(buf);
+        }
+        try {
+            return new Frame(envelopes.read(buf, 0, len));
+        } catch (MalformedFrameException e) {
+            return new Malformed(len, e.getMessage());
+        }
+    }
+
+    synchronized void close() {
+        closed = true;
+        if (inflater != null) {
+            inflater.close();
+        }
+    }
+}
