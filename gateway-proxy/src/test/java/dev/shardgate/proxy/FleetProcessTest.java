@@ -82,6 +82,11 @@ class FleetProcessTest {
                     handOver.toMillis());
             current = surge;
         }
+        double events = current.metric("shardgate_events_total");
+        double writes = current.metric("shardgate_checkpoint_writes_total");
+        System.out.printf("checkpoints: %.0f writes for %.0f events (%.3f per event, CHECKPOINT_INTERVAL 500 ms)%n",
+                writes, events, writes / events);
+        assertTrue(writes > 0 && writes < events, "checkpoint writes are bounded by the interval, not the events");
         sim.events().rate(0);
         assertEquals(shards, sim.gateway().identifies().size(), "only the first pod identifies");
         assertTrue(sim.gateway().resumes().stream().allMatch(r -> r.outcome() == ResumeRecord.Outcome.RESUMED),

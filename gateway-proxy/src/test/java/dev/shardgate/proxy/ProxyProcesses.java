@@ -128,6 +128,13 @@ final class ProxyProcesses implements AutoCloseable {
                     .until(() -> get("/readyz").statusCode() == 200);
         }
 
+        /** The sum of every series of a Prometheus metric on {@code /metrics}. */
+        double metric(String name) throws IOException, InterruptedException {
+            return get("/metrics").body().lines()
+                    .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        }
+
         /** Every shard of SHARD_IDS as {@code /shards} shows it. */
         List<JsonNode> shards() throws IOException, InterruptedException {
             List<JsonNode> out = new ArrayList<>();

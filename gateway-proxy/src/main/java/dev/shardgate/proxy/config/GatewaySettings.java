@@ -25,6 +25,8 @@ import java.time.Duration;
  * @param checkpointInterval how often each shard's checkpoint (session, resume URL, last stored seq) is written
  * @param identifyReserve session starts that identifies never spend, bot-wide
  * @param replicas the replica count of the event stream, the KV buckets and the object store (3 on a cluster)
+ * @param watchdogMinSilence the shortest silence (no dispatch at all) after which a live shard that had traffic is
+ *     resumed on a fresh connection; the watchdog waits longer when the shard's own traffic is sparse
  * @param instanceId this process's name in leases, {@code /shards} and {@code gateway.info} (the pod name)
  */
 public record GatewaySettings(
@@ -39,6 +41,7 @@ public record GatewaySettings(
         Duration checkpointInterval,
         int identifyReserve,
         int replicas,
+        Duration watchdogMinSilence,
         String instanceId) {
 
     public static GatewaySettings defaults() {
@@ -80,6 +83,7 @@ public record GatewaySettings(
                 checkpointInterval,
                 src.integer("IDENTIFY_RESERVE", 10, 0, 1_000_000),
                 src.integer("NATS_REPLICAS", 1, 1, 5),
+                atLeast(src, "WATCHDOG_MIN_SILENCE", Duration.ofMinutes(2), Duration.ofSeconds(1)),
                 instanceId);
     }
 
@@ -87,6 +91,14 @@ public record GatewaySettings(
         Duration d = src.duration(key, fallback);
         if (d.isNegative() || d.isZero()) {
             throw new ConfigException(key + " must be positive, got " + d);
+        }
+        return d;
+    }
+
+    private static Duration atLeast(ConfigSource src, String key, Duration fallback, Duration min) {
+        Duration d = src.duration(key, fallback);
+        if (d.compareTo(min) < 0) {
+            throw new ConfigException(key + " must be at least " + min.toMillis() + "ms, got " + d);
         }
         return d;
     }

@@ -58,6 +58,7 @@ public final class Shard {
     /** The session's resume URL failed (handshake, or no Hello): resume through the main URL instead. */
     private boolean resumeUrlBroken;
     private boolean onResumeUrl;
+    private final SilenceWatchdog watchdog;
 
     public Shard(int id, ShardContext ctx) {
         this.id = id;
@@ -66,6 +67,7 @@ public final class Shard {
         this.metrics = new ShardMetrics(ctx.registry(), id, () -> state, () -> seq);
         this.reconnects = new ReconnectPolicy(ctx.random());
         this.stormBreaker = new StormBreaker(ctx.settings().stormMaxIdentifies(), ctx.settings().stormWindow());
+        this.watchdog = new SilenceWatchdog(ctx.settings().watchdogMinSilence());
     }
 
     public int id() {
@@ -487,6 +489,7 @@ public final class Shard {
             return;
         }
         metrics.events.increment();
+        watchdog.dispatched(ctx.ticker().getAsLong());
         if (frame.seq() > seq) {
             seq = frame.seq();
         }
@@ -498,6 +501,21 @@ public final class Shard {
             default -> {
             }
         }
+    }
+
+    /** Checks now and then that a live connection still carries dispatches (see {@link SilenceWatchdog}). */
+    private void watchSilence(GatewayConnection c) {
+        later(watchdog.checkEvery(), () -> {
+            if (c != connection || !state.isLive()) {
+                return;
+            }
+            Optional<String> silent = watchdog.silentFor(ctx.ticker().getAsLong());
+            if (silent.isPresent()) {
+                reconnect(true, "silent", silent.get());
+            } else {
+                watchSilence(c);
+            }
+        });
     }
 
     /** The connection that just failed went to the resume URL: resume through the main gateway URL from now on. */
@@ -514,6 +532,8 @@ public final class Shard {
 
     private void sessionLive(ShardState live) {
         reconnects.reset();
+        watchdog.reset(ctx.ticker().getAsLong());
+        watchSilence(connection);
         setState(live, null);
     }
 

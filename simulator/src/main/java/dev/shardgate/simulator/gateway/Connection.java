@@ -28,6 +28,7 @@ final class Connection {
     private Instant reconnectDeadline;
     private boolean zombie;
     private boolean stalled;
+    private boolean muted;
     /** The code of the close frame the client sent, or 0. */
     private int clientCloseCode;
 
@@ -113,6 +114,17 @@ final class Connection {
 
     void stalled(boolean on) {
         stalled = on;
+    }
+
+    void muted(boolean on) {
+        muted = on;
+    }
+
+    /** Sends a dispatch, unless muted (then only a resume on another connection replays it). */
+    void sendDispatch(byte[] frame) {
+        if (!muted) {
+            send(frame);
+        }
     }
 
     void authenticated(Session s) {

@@ -25,9 +25,14 @@ public enum Fault {
     INVALIDATE_SESSION,
     /** Stop sending anything (dispatches still queue for replay). */
     STALL,
+    /**
+     * Stop sending dispatches (they still queue for replay) while heartbeats keep being ACKed: a connection that is
+     * alive but silent, which only a client watching its traffic notices.
+     */
+    MUTE,
     /** Send op 1: the client must heartbeat now. */
     REQUEST_HEARTBEAT,
-    /** Undo ZOMBIE and STALL. */
+    /** Undo ZOMBIE, STALL and MUTE. */
     HEAL;
 
     /** Parses the control API's spelling, e.g. {@code corrupt-zlib}. */

@@ -506,7 +506,7 @@ final class GatewayEngine {
         recorder.dispatch(new DispatchRecord(now(), s.shardId(), s.id(), sent.seq(), type, d));
         Connection c = s.connection();
         if (c != null && c.state() == ConnectionState.AUTHENTICATED) {
-            c.send(sent.frame());
+            c.sendDispatch(sent.frame());
             recorder.dispatchSent();
         }
     }
@@ -593,10 +593,12 @@ final class GatewayEngine {
                     c.unauthenticated("op 9 false");
                 }
                 case STALL -> c.stalled(true);
+                case MUTE -> c.muted(true);
                 case REQUEST_HEARTBEAT -> c.send(HEARTBEAT_REQUEST);
                 case HEAL -> {
                     c.zombie(false);
                     c.stalled(false);
+                    c.muted(false);
                 }
                 case INVALIDATE_SESSION -> throw new IllegalStateException("handled above");
             }
