@@ -93,6 +93,7 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     private Set<Integer> wanted = Set.of();
     private Dispatcher watch;
     private boolean unreachableLogged;
+    private boolean twinLogged;
 
     /** A lease this process holds: the revision to renew from, and the renewal in flight if any. */
     private static final class Held {
@@ -334,7 +335,15 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         }
         if (!token.equals(tokenOf(msg.getData()))) {
             renewalSeenAt.put(shard, ticker.getAsLong());
-            ownerFrom(msg.getData()).ifPresent(owner -> foreignOwners.put(shard, owner));
+            ownerFrom(msg.getData()).ifPresent(owner -> {
+                foreignOwners.put(shard, owner);
+                if (owner.equals(instanceId) && !twinLogged) {
+                    // Still safe (the token decides who holds a lease), but /shards and logs cannot tell them apart.
+                    twinLogged = true;
+                    LOG.log(System.Logger.Level.WARNING, "another process also calls itself {0} and holds shard {1}; "
+                            + "give every proxy its own INSTANCE_ID (the pod name)", instanceId, shard);
+                }
+            });
         }
     }
 

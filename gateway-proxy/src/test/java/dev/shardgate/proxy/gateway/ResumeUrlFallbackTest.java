@@ -9,16 +9,21 @@ import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.gateway.ResumeFault;
 import dev.shardgate.simulator.gateway.ResumeRecord;
 import java.time.Duration;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** A resume_gateway_url whose handshake fails: the shard resumes through the main gateway URL, with a metric. */
+/**
+ * A resume_gateway_url whose handshake fails, or that accepts the connection and never says Hello (the 30 s Hello
+ * timeout, so that case takes about half a minute): the shard resumes through the main gateway URL, with a metric.
+ */
 class ResumeUrlFallbackTest {
-    @Test
-    void aFailingResumeUrlFallsBackToTheMainUrlAndStillResumes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = ResumeFault.class, names = {"HANDSHAKE_FAILS", "NO_HELLO"})
+    void aFailingResumeUrlFallsBackToTheMainUrlAndStillResumes(ResumeFault fault) throws Exception {
         try (ProxyHarnessAccess h = ProxyHarnessAccess.start(Simulator.builder().shards(1).maxConcurrency(1)
                 .heartbeatInterval(Duration.ofSeconds(2)))) {
             String session = h.sim().gateway().liveSessions(0).get(0).sessionId();
-            h.sim().gateway().breakResumeUrl(ResumeFault.HANDSHAKE_FAILS);
+            h.sim().gateway().breakResumeUrl(fault);
             h.sim().gateway().dropConnection(0);
             await().atMost(Duration.ofSeconds(60)).until(() -> h.proxy().shards().get(0).state() == ShardState.RESUMED);
             assertTrue(h.sim().gateway().brokenResumeConnections() >= 1, "the resume URL was tried first");
