@@ -22,12 +22,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -43,11 +46,16 @@ import java.util.concurrent.TimeoutException;
  * lost is recognised by the writer id and adopted.
  *
  * <p>Threads: {@link #read} runs on the virtual thread that starts a shard after its lease is taken, writes on the
- * checkpoint writer's thread or the shutdown thread; per-shard revisions are in a concurrent map.
+ * checkpoint writer's thread or the shutdown thread; a write's outcome is handled on a virtual thread
+ * ({@code shardgate-checkpoint-ack}), never on jnats' reply thread, since a lost race reads the key. Per-shard
+ * revisions are in a concurrent map.
  */
 public final class Checkpoints {
     private static final System.Logger LOG = System.getLogger(Checkpoints.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Completes writes off jnats' reply thread; virtual, so it needs no shutdown. */
+    private static final Executor AFTER_WRITE = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("shardgate-checkpoint-ack").factory());
 
     private final KeyValue kv;
     private final JetStream js;
@@ -86,7 +94,7 @@ public final class Checkpoints {
      */
     public Optional<Checkpoint> read(int shard) throws IOException, JetStreamApiException {
         KeyValueEntry entry = kv.get(key(shard));
-        revisions.put(shard, entry == null ? 0L : entry.getRevision());
+        revisions.put(shard, entry == null ? lastRevision(shard) : entry.getRevision());
         if (entry == null || entry.getValue() == null || entry.getValue().length == 0) {
             return Optional.empty();
         }
@@ -151,7 +159,8 @@ public final class Checkpoints {
             writeFailures.increment();
             return CompletableFuture.completedFuture(false);
         }
-        return ack.handle((a, error) -> {
+        // Async: a lost race reads the key, which must not happen on the jnats thread that delivers the replies.
+        return ack.handleAsync((a, error) -> {
             if (error == null) {
                 revisions.replace(c.shard(), revision, a.getSeqno());
                 writes.increment();
@@ -162,7 +171,7 @@ public final class Checkpoints {
             }
             writeFailures.increment();
             return false;
-        });
+        }, AFTER_WRITE);
     }
 
     /** {@link #write}, waiting up to {@code timeout} for the answer (the SIGTERM hand-over). */
@@ -178,12 +187,19 @@ public final class Checkpoints {
         }
     }
 
-    /** After a lost compare-and-set: a write of ours whose ack was lost is adopted; anyone else's ends our writes. */
+    /**
+     * After a lost compare-and-set: a write of ours whose ack was lost is adopted; a checkpoint that is gone (expired
+     * on a quiet shard, or deleted) is written afresh at the next interval, since nobody else wrote it; anyone else's
+     * write ends ours.
+     */
     private boolean adoptOrGiveUp(int shard) {
         try {
             KeyValueEntry entry = kv.get(key(shard));
-            if (entry != null && entry.getValue() != null
-                    && writer.equals(JSON.readTree(entry.getValue()).path("writer").asText())) {
+            if (entry == null) {
+                revisions.put(shard, lastRevision(shard));
+                return false;
+            }
+            if (entry.getValue() != null && writer.equals(JSON.readTree(entry.getValue()).path("writer").asText())) {
                 revisions.put(shard, entry.getRevision());
                 return false;
             }
@@ -195,6 +211,17 @@ public final class Checkpoints {
         LOG.log(System.Logger.Level.WARNING, "shard {0}: another instance wrote the checkpoint; this one stops "
                 + "writing it", shard);
         return false;
+    }
+
+    /** The revision to write on top of when the key has no value: its delete marker's, or 0 when it is empty. */
+    private long lastRevision(int shard) throws IOException, JetStreamApiException {
+        try {
+            List<KeyValueEntry> history = kv.history(key(shard));
+            return history.isEmpty() ? 0L : history.get(history.size() - 1).getRevision();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading the checkpoint's history", e);
+        }
     }
 
     /** This process no longer owns the shard: it must not write its checkpoint until it reads it again. */

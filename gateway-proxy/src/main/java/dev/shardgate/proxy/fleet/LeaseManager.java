@@ -328,6 +328,10 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         if (op != null && (op.equals("DEL") || op.equals("PURGE"))) {
             renewalSeenAt.remove(shard);
             foreignOwners.remove(shard);
+            if (held.containsKey(shard)) {
+                // Only its holder releases a lease, and ours are removed from held first: someone else deleted it.
+                lose(shard, "lease deleted by someone else (an operator, or a bug elsewhere)");
+            }
             if (wanted.contains(shard) && !held.containsKey(shard)) {
                 tryAcquire(shard);
             }
