@@ -87,13 +87,17 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     private final Map<Integer, Held> held = new HashMap<>();
     private final Map<Integer, Long> renewalSeenAt = new HashMap<>();
     private final ConcurrentHashMap<Integer, Long> deadlines = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, String> foreignOwners = new ConcurrentHashMap<>();
+    /** Other instances' leases as last seen renewed, so a dead owner stops being named once its lease has expired. */
+    private final ConcurrentHashMap<Integer, Seen> foreignOwners = new ConcurrentHashMap<>();
     private final Counter acquisitions;
     private final Counter losses;
     private Set<Integer> wanted = Set.of();
     private Dispatcher watch;
     private boolean unreachableLogged;
     private boolean twinLogged;
+
+    private record Seen(String owner, long at) {
+    }
 
     /** A lease this process holds: the revision to renew from, and the renewal in flight if any. */
     private static final class Held {
@@ -154,7 +158,12 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
 
     @Override
     public Optional<String> ownerOf(int shard) {
-        return deadlines.containsKey(shard) ? Optional.of(instanceId) : Optional.ofNullable(foreignOwners.get(shard));
+        if (deadlines.containsKey(shard)) {
+            return Optional.of(instanceId);
+        }
+        Seen seen = foreignOwners.get(shard);
+        return seen != null && ticker.getAsLong() - seen.at() <= ttl.toNanos() ? Optional.of(seen.owner())
+                : Optional.empty();
     }
 
     /** Stops taking leases (the process is shutting down); held ones are still renewed until released. */
@@ -246,7 +255,8 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         try {
             KeyValueEntry entry = kv.get(keyPrefix + shard);
             if (entry != null && entry.getValue() != null) {
-                ownerFrom(entry.getValue()).ifPresent(owner -> foreignOwners.put(shard, owner));
+                long now = ticker.getAsLong();
+                ownerFrom(entry.getValue()).ifPresent(owner -> foreignOwners.put(shard, new Seen(owner, now)));
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             unreachable(e);
@@ -340,7 +350,7 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         if (!token.equals(tokenOf(msg.getData()))) {
             renewalSeenAt.put(shard, ticker.getAsLong());
             ownerFrom(msg.getData()).ifPresent(owner -> {
-                foreignOwners.put(shard, owner);
+                foreignOwners.put(shard, new Seen(owner, ticker.getAsLong()));
                 if (owner.equals(instanceId) && !twinLogged) {
                     // Still safe (the token decides who holds a lease), but /shards and logs cannot tell them apart.
                     twinLogged = true;

@@ -176,7 +176,8 @@ public final class Shard {
     public ShardStatus status() {
         Heartbeater hb = heartbeater;
         return new ShardStatus(id, state, seq, hb == null ? -1 : hb.latencyMillis(), (long) metrics.identifies.count(),
-                (long) metrics.resumes.count(), reason, ctx.leases().ownerOf(id).orElse(null));
+                (long) metrics.resumes.count(), reason, ctx.leases().ownerOf(id).orElse(null),
+                ctx.leases().holds(id));
     }
 
     /**

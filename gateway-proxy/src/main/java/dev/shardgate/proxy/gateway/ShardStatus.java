@@ -10,13 +10,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param reason why the shard is FAILED or last reconnected, or null
  * @param owner the instance that owns the shard's lease as last seen (this one or another), or null when none is
  *     known to
+ * @param leaseHeld whether this instance holds the shard's lease
  */
 public record ShardStatus(int id, ShardState state, long seq, long latencyMs, long identifies, long resumes,
-        String reason, String owner) {
+        String reason, String owner, boolean leaseHeld) {
 
-    /** Events flow for this shard: here, or at the other instance that owns it while this one waits. */
+    /**
+     * Events flow for this shard: here, or at the other instance that owns it while this one waits. A shard whose
+     * lease this instance has just taken is not served until it is live here.
+     */
     public boolean isServed() {
-        return state.isLive() || (state == ShardState.AWAITING_LEASE && owner != null);
+        return state.isLive() || (state == ShardState.AWAITING_LEASE && owner != null && !leaseHeld);
     }
 
     /** The CONTRACT.md shape: {@code {"id", "state", "seq", "latency_ms", "identifies", "resumes"}}, plus reason. */

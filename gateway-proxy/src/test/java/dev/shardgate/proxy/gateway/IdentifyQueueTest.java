@@ -25,11 +25,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The identify queue on its real thread, with virtual time and a scripted coordinator: a grant calls the shard back;
  * two shards of one bucket are never granted within the 5 s window plus the safety margin; a refusal (bucket busy,
  * budget at the reserve, coordinator unreachable) delays only its bucket, for exactly its retry time; a budget that
- * covers some of the waiting shards starts those; a withdrawn shard is never called back.
+ * covers some of the waiting shards starts those; a withdrawn shard is never called back; reserved places keep a
+ * bucket in shard order.
  *
- * <p>The clock moves only when a test advances it, so every "not yet" is strict. The queue sleeps on real time for
+ * <p>The clock moves only when a test advances it, so every "not yet" is strict. The queue sleeps in real time for
  * the virtual delay it computed, so a long wait is ended by another shard's request, which runs a pass at once (as
- * in a fleet, where Hellos keep coming); a pass that finds a bucket due within a millisecond wakes again in one.
+ * in a fleet, where Hellos keep coming); when the next bucket is due in a millisecond the queue wakes every real
+ * millisecond, so the last millisecond of a wait is advanced without a request.
  */
 class IdentifyQueueTest {
     private static final Duration WINDOW = GatewayLimits.IDENTIFY_WINDOW.plus(IdentifyQueue.SAFETY_MARGIN);
