@@ -94,7 +94,8 @@ public final class Checkpoints {
      */
     public Optional<Checkpoint> read(int shard) throws IOException, JetStreamApiException {
         KeyValueEntry entry = kv.get(key(shard));
-        revisions.put(shard, entry == null ? lastRevision(shard) : entry.getRevision());
+        // An absent key is written on top of 0; a deleted one (rare) is found by the first write's lost race.
+        revisions.put(shard, entry == null ? 0L : entry.getRevision());
         if (entry == null || entry.getValue() == null || entry.getValue().length == 0) {
             return Optional.empty();
         }

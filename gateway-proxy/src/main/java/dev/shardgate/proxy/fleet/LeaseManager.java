@@ -85,10 +85,12 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("shardgate-leases").daemon().factory());
     private final Map<Integer, Held> held = new HashMap<>();
-    private final Map<Integer, Long> renewalSeenAt = new HashMap<>();
     private final ConcurrentHashMap<Integer, Long> deadlines = new ConcurrentHashMap<>();
-    /** Other instances' leases as last seen renewed, so a dead owner stops being named once its lease has expired. */
-    private final ConcurrentHashMap<Integer, Seen> foreignOwners = new ConcurrentHashMap<>();
+    /**
+     * Other instances' leases as last seen written: a live one is not tried, and a dead owner stops being named once
+     * its lease has expired. Written on the lease thread, read by {@link #ownerOf} from any thread.
+     */
+    private final ConcurrentHashMap<Integer, Seen> foreign = new ConcurrentHashMap<>();
     private final Counter acquisitions;
     private final Counter losses;
     private Set<Integer> wanted = Set.of();
@@ -96,6 +98,7 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     private boolean unreachableLogged;
     private boolean twinLogged;
 
+    /** A foreign lease seen written at {@code at}; its owner is null when its value is unreadable. */
     private record Seen(String owner, long at) {
     }
 
@@ -161,9 +164,9 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         if (deadlines.containsKey(shard)) {
             return Optional.of(instanceId);
         }
-        Seen seen = foreignOwners.get(shard);
-        return seen != null && ticker.getAsLong() - seen.at() <= ttl.toNanos() ? Optional.of(seen.owner())
-                : Optional.empty();
+        Seen seen = foreign.get(shard);
+        return seen != null && seen.owner() != null && ticker.getAsLong() - seen.at() <= ttl.toNanos()
+                ? Optional.of(seen.owner()) : Optional.empty();
     }
 
     /** Stops taking leases (the process is shutting down); held ones are still renewed until released. */
@@ -215,8 +218,8 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
             if (held.containsKey(shard)) {
                 continue;
             }
-            Long seen = renewalSeenAt.get(shard);
-            if (seen == null || now - seen > ttl.toNanos()) {
+            Seen seen = foreign.get(shard);
+            if (seen == null || now - seen.at() > ttl.toNanos()) {
                 tryAcquire(shard);
             }
         }
@@ -241,22 +244,23 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         reachable();
         Held h = new Held(revision);
         held.put(shard, h);
-        renewalSeenAt.remove(shard);
-        foreignOwners.remove(shard);
+        foreign.remove(shard);
         extend(shard, h, sentAt);
         acquisitions.increment();
         LOG.log(System.Logger.Level.INFO, "shard {0}: lease taken by {1}", shard, instanceId);
         listener.acquired(shard);
     }
 
-    /** The key exists: note who owns it and that it is alive, or adopt it when it is ours after all. */
+    /**
+     * The key exists: it is someone's live lease (not tried again for a TTL) and, when readable, names its owner. A
+     * take of ours whose ack was lost looks the same and simply expires.
+     */
     private void owned(int shard) {
-        renewalSeenAt.put(shard, ticker.getAsLong());
+        foreign.put(shard, new Seen(null, ticker.getAsLong()));
         try {
             KeyValueEntry entry = kv.get(keyPrefix + shard);
-            if (entry != null && entry.getValue() != null) {
-                long now = ticker.getAsLong();
-                ownerFrom(entry.getValue()).ifPresent(owner -> foreignOwners.put(shard, new Seen(owner, now)));
+            if (entry != null) {
+                foreign.put(shard, new Seen(ownerFrom(entry.getValue()).orElse(null), ticker.getAsLong()));
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             unreachable(e);
@@ -336,8 +340,7 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         }
         String op = msg.getHeaders() == null ? null : msg.getHeaders().getFirst(OPERATION);
         if (op != null && (op.equals("DEL") || op.equals("PURGE"))) {
-            renewalSeenAt.remove(shard);
-            foreignOwners.remove(shard);
+            foreign.remove(shard);
             if (held.containsKey(shard)) {
                 // Only its holder releases a lease, and ours are removed from held first: someone else deleted it.
                 lose(shard, "lease deleted by someone else (an operator, or a bug elsewhere)");
@@ -347,17 +350,16 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
             }
             return;
         }
-        if (!token.equals(tokenOf(msg.getData()))) {
-            renewalSeenAt.put(shard, ticker.getAsLong());
-            ownerFrom(msg.getData()).ifPresent(owner -> {
-                foreignOwners.put(shard, new Seen(owner, ticker.getAsLong()));
-                if (owner.equals(instanceId) && !twinLogged) {
-                    // Still safe (the token decides who holds a lease), but /shards and logs cannot tell them apart.
-                    twinLogged = true;
-                    LOG.log(System.Logger.Level.WARNING, "another process also calls itself {0} and holds shard {1}; "
-                            + "give every proxy its own INSTANCE_ID (the pod name)", instanceId, shard);
-                }
-            });
+        if (token.equals(tokenOf(msg.getData()))) {
+            return;
+        }
+        String owner = ownerFrom(msg.getData()).orElse(null);
+        foreign.put(shard, new Seen(owner, ticker.getAsLong()));
+        if (instanceId.equals(owner) && !twinLogged) {
+            // Still safe (the token decides who holds a lease), but /shards and logs cannot tell them apart.
+            twinLogged = true;
+            LOG.log(System.Logger.Level.WARNING, "another process also calls itself {0} and holds shard {1}; give "
+                    + "every proxy its own INSTANCE_ID (the pod name)", instanceId, shard);
         }
     }
 

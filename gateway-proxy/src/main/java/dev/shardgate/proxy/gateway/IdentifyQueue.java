@@ -23,7 +23,6 @@ import java.util.function.IntConsumer;
  * on it. Grant callbacks run on it too and must only hand work to the shard's own thread.
  */
 public final class IdentifyQueue implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(IdentifyQueue.class.getName());
     static final Duration SAFETY_MARGIN = Duration.ofMillis(250);
     static final Duration BUSY_RETRY = Duration.ofMillis(100);
     static final Duration BUDGET_RETRY = Duration.ofSeconds(10);
@@ -82,13 +81,7 @@ public final class IdentifyQueue implements AutoCloseable {
                     planner.granted(shardId, now);
                     IntConsumer callback = callbacks.remove(shardId);
                     if (callback != null) {
-                        try {
-                            callback.accept(shardId);
-                        } catch (RuntimeException e) {
-                            // A shard closing under us must not stop this pass or the queue's next wakeup.
-                            LOG.log(System.Logger.Level.WARNING, "shard {0}: identify grant not delivered ({1})",
-                                    shardId, e.toString());
-                        }
+                        callback.accept(shardId);
                     }
                 }
                 case BUCKET_BUSY -> planner.retryAt(bucket, now.plus(BUSY_RETRY));

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -76,7 +77,7 @@ public final class Shard {
 
     /** Waits for this process to take the shard's ownership lease; nothing connects before. */
     public void awaitLease() {
-        exec.execute(() -> {
+        onShardThread(() -> {
             if (state == ShardState.IDLE) {
                 setState(ShardState.AWAITING_LEASE, null);
             }
@@ -90,7 +91,7 @@ public final class Shard {
      * start); a resume gives it back.
      */
     public void leaseAcquired(Optional<Checkpoint> checkpoint) {
-        exec.execute(() -> {
+        onShardThread(() -> {
             if (state.isTerminal() || connection != null || !ctx.leases().holds(id)) {
                 ctx.identifyQueue().cancel(id);
                 return;
@@ -112,7 +113,7 @@ public final class Shard {
      * lease again it reads the checkpoint anew, since another instance may have moved the session on meanwhile.
      */
     public void leaseLost(String why) {
-        exec.execute(() -> fence(why));
+        onShardThread(() -> fence(why));
     }
 
     private void fence(String why) {
@@ -141,7 +142,7 @@ public final class Shard {
 
     /** Stops the shard without a connection, e.g. when {@code /gateway/bot} rejected the token. */
     public void fail(String why) {
-        exec.execute(() -> stop(ShardState.FAILED, why));
+        onShardThread(() -> stop(ShardState.FAILED, why));
     }
 
     /**
@@ -186,7 +187,7 @@ public final class Shard {
      * @param reply receives null when the command went out, else the reason it was refused
      */
     public void submit(byte[] payload, Consumer<String> reply) {
-        exec.execute(() -> {
+        boolean queued = onShardThread(() -> {
             GatewayConnection c = connection;
             if (!state.isLive() || c == null || limiter == null) {
                 refuse(reply, "shard " + id + " is not connected (state " + state + ")");
@@ -203,10 +204,13 @@ public final class Shard {
             if (delay <= 0) {
                 sendCommand(c, payload, reply);
             } else {
-                ctx.timers().schedule(() -> exec.execute(() -> sendCommand(c, payload, reply)), delay,
+                ctx.timers().schedule(() -> onShardThread(() -> sendCommand(c, payload, reply)), delay,
                         TimeUnit.NANOSECONDS);
             }
         });
+        if (!queued) {
+            refuse(reply, "shard " + id + " is shutting down");
+        }
     }
 
     private void sendCommand(GatewayConnection c, byte[] payload, Consumer<String> reply) {
@@ -301,8 +305,23 @@ public final class Shard {
         }
     }
 
-    private void later(Duration delay, Runnable task) {
-        ctx.timers().schedule(() -> exec.execute(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+    /**
+     * Hands work to the shard's thread. Every other thread (socket callbacks, timers, the identify queue, leases,
+     * commands) comes in here; after {@link #close} nothing listens any more, so late work is dropped.
+     *
+     * @return false when the shard is closed and the task was dropped
+     */
+    private boolean onShardThread(Runnable task) {
+        try {
+            exec.execute(task);
+            return true;
+        } catch (RejectedExecutionException closed) {
+            return false;
+        }
+    }
+
+        private void later(Duration delay, Runnable task) {
+        ctx.timers().schedule(() -> onShardThread(task), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private boolean send(GatewayConnection c, String payload) {
@@ -399,7 +418,7 @@ public final class Shard {
         Duration interval = Duration.ofMillis(intervalMs);
         limiter = new SendLimiter(interval);
         Heartbeater hb = new Heartbeater(interval, ctx.ticker(), () -> seq, payload -> send(c, payload),
-                () -> exec.execute(() -> {
+                () -> onShardThread(() -> {
                     if (c == connection) {
                         reconnect(true, "zombie", "no heartbeat ACK within " + intervalMs + " ms (zombie connection)");
                     }
@@ -424,7 +443,7 @@ public final class Shard {
             return;
         }
         setState(ShardState.QUEUED, null);
-        ctx.identifyQueue().request(id, granted -> exec.execute(() -> identify(c)));
+        ctx.identifyQueue().request(id, granted -> onShardThread(() -> identify(c)));
     }
 
     private void identify(GatewayConnection c) {
@@ -576,7 +595,7 @@ public final class Shard {
     private final class ConnectionEvents implements GatewayConnection.Listener {
         @Override
         public void opened(GatewayConnection c) {
-            exec.execute(() -> {
+            onShardThread(() -> {
                 if (c == connection && state == ShardState.CONNECTING) {
                     setState(ShardState.AWAITING_HELLO, null);
                 }
@@ -596,12 +615,12 @@ public final class Shard {
                 }
                 return;
             }
-            exec.execute(() -> onDecoded(c, decoded));
+            onShardThread(() -> onDecoded(c, decoded));
         }
 
         @Override
         public void closed(GatewayConnection c, int code, String why, boolean remote) {
-            exec.execute(() -> onClosed(c, code, why));
+            onShardThread(() -> onClosed(c, code, why));
         }
 
         @Override
