@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * fields are volatile or only touched under this object's lock.
  */
 public final class Heartbeater {
-    /** Sends a text frame; must not block (Java-WebSocket queues it). */
+    /** Sends a text frame; must not block (the connection queues it). */
     public interface Sender {
         void send(String payload);
     }

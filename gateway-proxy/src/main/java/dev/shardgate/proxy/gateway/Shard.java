@@ -256,8 +256,8 @@ public final class Shard {
                 + (ctx.compression() == Compression.ZLIB_STREAM ? "&compress=zlib-stream" : ""));
         ZlibStreamInflater inflater = ctx.compression() == Compression.ZLIB_STREAM
                 ? new ZlibStreamInflater(ctx.settings().maxFrameBytes()) : null;
-        GatewayConnection c = new GatewayConnection(uri, listener,
-                new FrameDecoder(inflater, ctx.settings().maxFrameBytes()));
+        GatewayConnection c = new GatewayConnection(uri, "shard-" + id, listener,
+                new FrameDecoder(inflater, ctx.settings().maxFrameBytes()), ctx.settings().maxFrameBytes());
         connection = c;
         setState(ShardState.CONNECTING, null);
         c.connect();
@@ -299,9 +299,7 @@ public final class Shard {
         limiter = null;
         if (c != null) {
             c.decoder().close();
-            if (!c.isClosed() && !c.isClosing()) {
-                c.close(closeCode, "shardgate");
-            }
+            c.close(closeCode, "shardgate");
         }
     }
 
@@ -329,7 +327,7 @@ public final class Shard {
             c.send(payload);
             return true;
         } catch (RuntimeException e) {
-            // Java-WebSocket throws when the socket closed under us; the close callback handles the rest.
+            // The engine throws when the connection is no longer open; the close callback handles the rest.
             return false;
         }
     }
