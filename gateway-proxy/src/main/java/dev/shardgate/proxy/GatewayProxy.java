@@ -11,6 +11,7 @@ import dev.shardgate.proxy.gateway.IdentifyQueue;
 import dev.shardgate.proxy.gateway.ReconnectPolicy;
 import dev.shardgate.proxy.gateway.Shard;
 import dev.shardgate.proxy.gateway.ShardContext;
+import dev.shardgate.proxy.gateway.ShardMetrics;
 import dev.shardgate.proxy.gateway.ShardStatus;
 import dev.shardgate.proxy.fleet.Checkpoint;
 import dev.shardgate.proxy.fleet.CheckpointWriter;
@@ -70,6 +71,8 @@ public final class GatewayProxy implements AutoCloseable {
     private volatile Map<Integer, Shard> shards = Map.of();
     private volatile int shardCount;
     private volatile Connection nats;
+    /** The leases' own connection: renewals never queue behind events, and it does not echo its own renewals. */
+    private volatile Connection leaseNats;
     private volatile EventPublisher publisher;
     private volatile IdentifyQueue identifyQueue;
     private volatile FleetBuckets buckets;
@@ -125,13 +128,15 @@ public final class GatewayProxy implements AutoCloseable {
 
     private void startUp() {
         try {
-            nats = retry("connect to NATS at " + config.natsUrls(), this::connectNats);
+            nats = retry("connect to NATS at " + config.natsUrls(),
+                    () -> connectNats("shardgate-gateway-proxy", false));
+            leaseNats = retry("connect to NATS for leases", () -> connectNats("shardgate-gateway-leases", true));
             retry("create stream " + config.eventsStream(), () -> EventStream.ensure(nats.jetStreamManagement(),
                     config.eventsStream(), config.subjects().allEvents(), config.eventsMaxAge(),
                     config.eventsDuplicateWindow(), config.gateway().replicas()));
             buckets = retry("open the fleet's KV buckets", () -> FleetBuckets.open(nats, config.gateway().leaseTtl(),
                     config.gateway().sessionTtl(), config.gateway().replicas()));
-            leases = new LeaseManager(nats, buckets, config.subjects().prefix(), config.gateway().instanceId(),
+            leases = new LeaseManager(leaseNats, buckets, config.subjects().prefix(), config.gateway().instanceId(),
                     System::nanoTime, new LeaseManager.Listener() {
                         @Override
                         public void acquired(int shard) {
@@ -160,17 +165,23 @@ public final class GatewayProxy implements AutoCloseable {
         }
     }
 
-    private Connection connectNats() throws IOException, InterruptedException {
-        Options options = Options.builder()
+    /**
+     * @param leases the lease connection: without echo, since a proxy holding 1,000 leases would otherwise read back
+     *     its own 400 renewals a second; its state is not what {@code shardgate_nats_connected} reports
+     */
+    private Connection connectNats(String name, boolean leases) throws IOException, InterruptedException {
+        Options.Builder options = Options.builder()
                 .servers(config.natsUrls().toArray(String[]::new))
-                .connectionName("shardgate-gateway-proxy")
+                .connectionName(name)
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofSeconds(1))
-                .connectionTimeout(Duration.ofSeconds(5))
-                .connectionListener(natsStatus)
-                .errorListener(natsStatus)
-                .build();
-        return Nats.connect(options);
+                .connectionTimeout(Duration.ofSeconds(5));
+        if (leases) {
+            options.noEcho();
+        } else {
+            options.connectionListener(natsStatus).errorListener(natsStatus);
+        }
+        return Nats.connect(options.build());
     }
 
     private void failWithoutDiscovery(DiscoveryException e) {
@@ -269,6 +280,7 @@ public final class GatewayProxy implements AutoCloseable {
             created.put(id, new Shard(id, ctx));
         }
         shards = Map.copyOf(created);
+        ShardMetrics.registerStateCounts(registry, shards.values());
         return created;
     }
 
@@ -362,11 +374,13 @@ public final class GatewayProxy implements AutoCloseable {
         }
         heartbeats.shutdownNow();
         timers.shutdownNow();
-        if (nats != null) {
-            try {
-                nats.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (Connection c : new Connection[] {leaseNats, nats}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         admin.close();

@@ -185,7 +185,8 @@ class GatewayProxyTest {
         assertTrue(shards.contains("\"latency_ms\"") && shards.contains("\"identifies\"")
                 && shards.contains("\"resumes\"") && shards.contains("\"seq\""), shards);
         String metrics = get("/metrics").body();
-        for (String name : Set.of("shardgate_shard_state", "shardgate_heartbeat_latency_seconds", "shardgate_events_total",
+        assertTrue(metrics.contains("shardgate_shards{state=\"READY\"} 1.0"), metrics);
+        for (String name : Set.of("shardgate_heartbeat_latency_seconds", "shardgate_events_total",
                 "shardgate_identifies_total", "shardgate_resumes_total", "shardgate_publish_latency_seconds",
                 "shardgate_identify_budget_remaining")) {
             assertTrue(metrics.contains(name), "metrics lack " + name);

@@ -19,6 +19,7 @@ import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -98,8 +99,11 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     private boolean unreachableLogged;
     private boolean twinLogged;
 
-    /** A foreign lease seen written at {@code at}; its owner is null when its value is unreadable. */
-    private record Seen(String owner, long at) {
+    /**
+     * A foreign lease seen written at {@code at}; its owner is null when its value is unreadable. The value is kept
+     * so that a renewal (the same bytes again) is recognised without parsing it.
+     */
+    private record Seen(String owner, long at, byte[] value) {
     }
 
     /** A lease this process holds: the revision to renew from, and the renewal in flight if any. */
@@ -256,11 +260,12 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
      * take of ours whose ack was lost looks the same and simply expires.
      */
     private void owned(int shard) {
-        foreign.put(shard, new Seen(null, ticker.getAsLong()));
+        foreign.put(shard, new Seen(null, ticker.getAsLong(), null));
         try {
             KeyValueEntry entry = kv.get(keyPrefix + shard);
             if (entry != null) {
-                foreign.put(shard, new Seen(ownerFrom(entry.getValue()).orElse(null), ticker.getAsLong()));
+                foreign.put(shard, new Seen(ownerFrom(entry.getValue()).orElse(null), ticker.getAsLong(),
+                        entry.getValue()));
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             unreachable(e);
@@ -350,11 +355,17 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
             }
             return;
         }
-        if (token.equals(tokenOf(msg.getData()))) {
+        byte[] data = msg.getData();
+        Seen before = foreign.get(shard);
+        if (before != null && Arrays.equals(before.value(), data)) {
+            foreign.put(shard, new Seen(before.owner(), ticker.getAsLong(), before.value()));
             return;
         }
-        String owner = ownerFrom(msg.getData()).orElse(null);
-        foreign.put(shard, new Seen(owner, ticker.getAsLong()));
+        if (token.equals(tokenOf(data))) {
+            return;
+        }
+        String owner = ownerFrom(data).orElse(null);
+        foreign.put(shard, new Seen(owner, ticker.getAsLong(), data));
         if (instanceId.equals(owner) && !twinLogged) {
             // Still safe (the token decides who holds a lease), but /shards and logs cannot tell them apart.
             twinLogged = true;

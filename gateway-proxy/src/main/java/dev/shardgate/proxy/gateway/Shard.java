@@ -65,7 +65,7 @@ public final class Shard {
         this.id = id;
         this.ctx = ctx;
         this.exec = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("shard-" + id).factory());
-        this.metrics = new ShardMetrics(ctx.registry(), id, () -> state, () -> seq);
+        this.metrics = new ShardMetrics(ctx.registry(), id, () -> seq);
         this.reconnects = new ReconnectPolicy(ctx.random());
         this.stormBreaker = new StormBreaker(ctx.settings().stormMaxIdentifies(), ctx.settings().stormWindow());
         this.watchdog = new SilenceWatchdog(ctx.settings().watchdogMinSilence());
@@ -73,6 +73,10 @@ public final class Shard {
 
     public int id() {
         return id;
+    }
+
+    ShardState state() {
+        return state;
     }
 
     /** Waits for this process to take the shard's ownership lease; nothing connects before. */
@@ -222,12 +226,12 @@ public final class Shard {
             refuse(reply, "shard " + id + " connection closed before the command could be sent");
             return;
         }
-        metrics.commandsSent.increment();
+        metrics.command("sent");
         reply.accept(null);
     }
 
     private void refuse(Consumer<String> reply, String why) {
-        metrics.commandsRefused.increment();
+        metrics.command("refused");
         reply.accept(why);
     }
 
@@ -362,7 +366,7 @@ public final class Shard {
                 reconnect(true, broken.kind(), broken.why());
             }
             case FrameDecoder.Malformed m -> {
-                metrics.malformed.increment();
+                metrics.malformed();
                 LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped a malformed payload of {1} bytes: {2}", id,
                         m.length(), m.why());
             }
@@ -370,7 +374,7 @@ public final class Shard {
                 try {
                     onFrame(c, f.frame());
                 } catch (IOException | RuntimeException e) {
-                    metrics.malformed.increment();
+                    metrics.malformed();
                     LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped an unreadable op {1} payload: {2}", id,
                             f.frame().op(), e.toString());
                 }
@@ -479,7 +483,7 @@ public final class Shard {
     private void onDispatch(GatewayFrame frame) throws IOException {
         String type = frame.type();
         if (type == null || !frame.hasSeq()) {
-            metrics.malformed.increment();
+            metrics.malformed();
             LOG.log(System.Logger.Level.WARNING, "shard {0}: skipped a dispatch without t or s", id);
             return;
         }
@@ -543,7 +547,7 @@ public final class Shard {
         }
         onResumeUrl = false;
         resumeUrlBroken = true;
-        metrics.resumeUrlFallbacks.increment();
+        metrics.resumeUrlFallback();
         LOG.log(System.Logger.Level.WARNING, "shard {0}: resume_gateway_url {1} failed: {2}; resuming through the main "
                 + "gateway URL", id, session.resumeGatewayUrl(), why);
     }
