@@ -67,7 +67,8 @@ for class in "${benchmarks[@]}"; do
     echo "   done" >&2
     continue
   fi
-  if [[ $status -eq 124 ]]; then why="timed out after $per_benchmark_timeout"
+  if grep -q 'Could not find or load main class' "$out/$name.log"; then why="not in this checkout"
+  elif [[ $status -eq 124 ]]; then why="timed out after $per_benchmark_timeout"
   elif [[ $status -eq 0 ]]; then why="exited 0 but wrote no fragment"
   else why="exit code $status"; fi
   echo "   FAILED: $why (see $out/$name.log)" >&2
