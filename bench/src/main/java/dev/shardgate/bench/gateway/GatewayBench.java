@@ -1,5 +1,8 @@
 package dev.shardgate.bench.gateway;
 
+import dev.shardgate.bench.support.BenchMain;
+import dev.shardgate.bench.support.BenchOptions;
+import dev.shardgate.bench.support.Fragment;
 import dev.shardgate.protocol.EnvelopeReader;
 import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.Subjects;
@@ -24,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,57 +46,64 @@ import java.util.zip.Deflater;
  * <li>The publish leg alone: {@link EventPublisher} storing ready-made MESSAGE_CREATE bodies in JetStream, to
  * show the proxy's ceiling apart from the simulator, which shares the machine in run 2.</li>
  * </ol>
- * Run it with {@code scripts/bench-gateway.sh}.
+ * Run it with {@code scripts/bench-gateway.sh [--smoke] [--out f.md]}; the smoke run is a tenth of the size. Runs on
+ * its main thread (and, in run 2, one sender thread per shard).
  */
 public final class GatewayBench {
-    private static final int FRAMES = 20_000;
-    private static final int PASSES = 9;
     private static final int SHARDS = 4;
-    private static final int EVENTS_PER_SHARD = 5_000;
-    private static final int RUNS = 5;
-    private static final int PUBLISH_EVENTS = 50_000;
     /** Where results go so that the JIT cannot drop the work. */
     static volatile long sink;
 
     private GatewayBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        Arrays.stream(java.util.logging.Logger.getLogger("").getHandlers())
-                .forEach(h -> h.setLevel(java.util.logging.Level.WARNING));
-        System.out.printf(Locale.ROOT, "Shardgate gateway event-path benchmark (%d cores, Java %s)%n%n",
-                Runtime.getRuntime().availableProcessors(), Runtime.version());
-        perFrame();
-        endToEnd();
-        publishLeg();
+    public static void main(String[] args) {
+        BenchMain.run(GatewayBench.class, args, GatewayBench::measure);
+    }
+
+    /** How much work each part does: the full run, or a smoke run of a tenth of it. */
+    private record Size(int frames, int passes, int eventsPerShard, int runs, int publishEvents) {
+        static Size of(BenchOptions options) {
+            return options.smoke() ? new Size(2_000, 3, 500, 1, 5_000) : new Size(20_000, 9, 5_000, 5, 50_000);
+        }
+    }
+
+    private static Fragment measure(BenchOptions options) throws Exception {
+        Size size = Size.of(options);
+        Fragment f = new Fragment("Gateway proxy: per-frame work and in-process throughput");
+        f.describe(String.format(Locale.ROOT, "Supporting figures, in the bench JVM (see docs/gateway-bench.md). 1: "
+                + "%,d realistic MESSAGE_CREATE frames in one zlib stream, each step on one thread: frames/s (median "
+                + "of %d passes) and bytes allocated per frame. 2: the simulator through an in-process `GatewayProxy` "
+                + "(%d shards) into JetStream, %,d events per shard per run, from the first sent to the last stored "
+                + "(median of %d runs). 3: `EventPublisher` alone storing %,d ready-made bodies per run.",
+                size.frames, size.passes, SHARDS, size.eventsPerShard, size.runs, size.publishEvents));
+        perFrame(size, f);
+        f.info("end to end in process, simulator → proxy → JetStream", String.format(Locale.ROOT, "%,.0f events/s",
+                endToEnd(size)), "information (the simulator shares the cores)");
+        f.info("publish leg alone, EventPublisher → JetStream", String.format(Locale.ROOT, "%,.0f events/s",
+                publishLeg(size)), "information");
+        if (options.smoke()) {
+            f.note("Smoke run: a tenth of the work; not a measurement.");
+        }
+        return f;
     }
 
     // ---- 1. per frame ----
 
-    private static void perFrame() throws Exception {
-        List<byte[]> payloads = messageCreateFrames(FRAMES);
-        long plain = payloads.stream().mapToLong(p -> p.length).sum();
-        List<byte[]> messages = zlibStream(payloads);
-        long compressed = messages.stream().mapToLong(m -> m.length).sum();
-        System.out.printf(Locale.ROOT, "1. Per frame: %,d MESSAGE_CREATE frames, %,d bytes average (%,d compressed "
-                + "in one zlib stream, ratio %.1f)%n", FRAMES, plain / FRAMES, compressed / FRAMES,
-                (double) plain / compressed);
-        System.out.println();
-        System.out.println("| step | frames/s (median of " + PASSES + ") | bytes allocated per frame |");
-        System.out.println("|---|---:|---:|");
+    private static void perFrame(Size size, Fragment f) throws Exception {
+        List<byte[]> messages = zlibStream(messageCreateFrames(size.frames));
         for (Step step : Step.values()) {
             List<Double> rates = new ArrayList<>();
             List<Double> allocations = new ArrayList<>();
             run(step, messages); // warm-up
-            for (int pass = 0; pass < PASSES; pass++) {
+            for (int pass = 0; pass < size.passes; pass++) {
                 Measurement m = run(step, messages);
                 rates.add(m.framesPerSecond);
                 allocations.add(m.bytesPerFrame);
             }
-            System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f |%n", step.label, median(rates), median(allocations));
+            f.info(step.label, String.format(Locale.ROOT, "%,.0f frames/s, %,.0f bytes allocated per frame",
+                    median(rates), median(allocations)), "information");
         }
-        System.out.println();
     }
 
     private enum Step {
@@ -200,12 +209,10 @@ public final class GatewayBench {
 
     // ---- 2. end to end ----
 
-    private static void endToEnd() throws Exception {
-        System.out.printf(Locale.ROOT, "2. End to end: simulator gateway -> gateway proxy (%d shards, zlib-stream) -> "
-                + "JetStream (file storage, local nats-server), all on this machine%n%n", SHARDS);
+    private static double endToEnd(Size size) throws Exception {
         try (NatsServerProcess nats = NatsServerProcess.start();
                 Simulator sim = Simulator.builder().token("sim-token").shards(SHARDS).maxConcurrency(SHARDS)
-                        .ledgerCapacity(1_000).replayCapacity(EVENTS_PER_SHARD * 2).start();
+                        .ledgerCapacity(1_000).replayCapacity(size.eventsPerShard * 2).start();
                 Connection client = Nats.connect(nats.url());
                 GatewayProxy proxy = GatewayProxy.start(ProxyConfig.from(ConfigSource.of(Map.of(
                         "DISCORD_TOKEN", "sim-token", "DISCORD_API_URL", sim.apiUrl(), "NATS_URL", nats.url(),
@@ -218,23 +225,19 @@ public final class GatewayBench {
                 Thread.sleep(50);
             }
             JetStreamManagement jsm = client.jetStreamManagement();
-            System.out.println("| run | dispatches | simulator sent them in | all stored in JetStream after | "
-                    + "events/s |");
-            System.out.println("|---:|---:|---:|---:|---:|");
             List<Double> rates = new ArrayList<>();
-            for (int run = 0; run <= RUNS; run++) {
+            for (int run = 0; run <= size.runs; run++) {
                 long storedBefore = awaitQuiet(jsm);
                 long sentBefore = sim.gateway().dispatchesSent();
                 long start = System.nanoTime();
                 Thread[] senders = new Thread[SHARDS];
                 for (int shard = 0; shard < SHARDS; shard++) {
                     int id = shard;
-                    senders[shard] = Thread.ofPlatform().start(() -> sim.gateway().burst(id, EVENTS_PER_SHARD));
+                    senders[shard] = Thread.ofPlatform().start(() -> sim.gateway().burst(id, size.eventsPerShard));
                 }
                 for (Thread t : senders) {
                     t.join();
                 }
-                long sentNanos = System.nanoTime() - start;
                 long dispatches = sim.gateway().dispatchesSent() - sentBefore;
                 while (stored(jsm) < storedBefore + dispatches) {
                     if (System.nanoTime() - start > Duration.ofMinutes(2).toNanos()) {
@@ -245,24 +248,17 @@ public final class GatewayBench {
                 }
                 long storedNanos = System.nanoTime() - start;
                 double rate = dispatches / (storedNanos / 1e9);
-                if (run == 0) {
-                    System.out.printf(Locale.ROOT, "| warm-up | %,d | %,d ms | %,d ms | %,.0f |%n", dispatches,
-                            sentNanos / 1_000_000, storedNanos / 1_000_000, rate);
-                    continue;
+                if (run > 0) { // run 0 warms up
+                    rates.add(rate);
                 }
-                rates.add(rate);
-                System.out.printf(Locale.ROOT, "| %d | %,d | %,d ms | %,d ms | %,.0f |%n", run, dispatches,
-                        sentNanos / 1_000_000, storedNanos / 1_000_000, rate);
             }
-            System.out.printf(Locale.ROOT, "%nmedian: %,.0f events/s end to end%n", median(rates));
+            return median(rates);
         }
     }
 
     // ---- 3. publish leg ----
 
-    private static void publishLeg() throws Exception {
-        System.out.printf(Locale.ROOT, "%n3. Publish leg alone: EventPublisher -> JetStream (file storage, local "
-                + "nats-server), %,d events of ~%d bytes per run%n%n", PUBLISH_EVENTS, 700);
+    private static double publishLeg(Size size) throws Exception {
         List<byte[]> bodies = messageCreateFrames(1_000).stream().map(f -> {
             try {
                 return GatewayFrame.read(f).data();
@@ -275,14 +271,14 @@ public final class GatewayBench {
             EventStream.ensure(client.jetStreamManagement(), "DISCORD_EVENTS", subjects.allEvents(),
                     Duration.ofHours(1), Duration.ofMinutes(10), 1);
             EventPublisher publisher = new EventPublisher(client, subjects,
-                    new PublisherSettings(PUBLISH_EVENTS, 1L << 30, "DISCORD_EVENTS", Duration.ofHours(1), 1),
+                    new PublisherSettings(size.publishEvents, 1L << 30, "DISCORD_EVENTS", Duration.ofHours(1), 1),
                     shard -> true, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
             List<Double> rates = new ArrayList<>();
             long seq = 0;
             try {
-                for (int run = 0; run <= RUNS; run++) {
+                for (int run = 0; run <= size.runs; run++) {
                     long start = System.nanoTime();
-                    for (int i = 0; i < PUBLISH_EVENTS; i++) {
+                    for (int i = 0; i < size.publishEvents; i++) {
                         seq++;
                         publisher.offer((int) (seq % SHARDS), "bench", seq, "MESSAGE_CREATE",
                                 bodies.get((int) (seq % bodies.size())));
@@ -290,7 +286,7 @@ public final class GatewayBench {
                     if (!publisher.flush(Duration.ofMinutes(2))) {
                         throw new IllegalStateException(publisher.pending() + " events not stored in 2 minutes");
                     }
-                    double rate = PUBLISH_EVENTS / ((System.nanoTime() - start) / 1e9);
+                    double rate = size.publishEvents / ((System.nanoTime() - start) / 1e9);
                     if (run > 0) {
                         rates.add(rate);
                     }
@@ -298,8 +294,7 @@ public final class GatewayBench {
             } finally {
                 publisher.close();
             }
-            System.out.printf(Locale.ROOT, "median: %,.0f events/s stored (runs: %s)%n", median(rates),
-                    rates.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r)).toList());
+            return median(rates);
         }
     }
 

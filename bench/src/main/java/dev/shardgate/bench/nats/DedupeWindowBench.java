@@ -1,6 +1,9 @@
 package dev.shardgate.bench.nats;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardgate.bench.support.BenchMain;
+import dev.shardgate.bench.support.BenchOptions;
+import dev.shardgate.bench.support.Fragment;
 import dev.shardgate.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -27,38 +30,49 @@ import java.util.concurrent.CompletableFuture;
  * events to a fresh server twice, with and without message ids, and reads the server's resident memory from its
  * monitoring endpoint ({@code /varz}); the difference per event is the cost of one remembered id. Median of runs.
  *
- * <p>Usage: {@code scripts/bench-nats.sh [events per run] [runs]}.
+ * <p>Usage: {@code scripts/bench-nats.sh [--smoke] [--out f.md]} (300,000 events per run, 3 runs; smoke: 20,000, 1).
+ * Runs on its main thread.
  */
 public final class DedupeWindowBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SESSION = "2c0b0b8f4a1e9d6e3f7a5b1c8d2e4f60";
     private static final int SHARDS = 64;
 
-    public static void main(String[] args) throws Exception {
-        int events = args.length > 0 ? Integer.parseInt(args[0]) : 300_000;
-        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    public static void main(String[] args) {
+        BenchMain.run(DedupeWindowBench.class, args, DedupeWindowBench::measure);
+    }
+
+    private static Fragment measure(BenchOptions options) throws Exception {
+        int events = options.smoke() ? 20_000 : 300_000;
+        int runs = options.smoke() ? 1 : 3;
         List<Double> perId = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
             long withIds = serverMemoryGrowth(events, true);
             long without = serverMemoryGrowth(events, false);
-            double bytes = (withIds - without) / (double) events;
-            perId.add(bytes);
-            System.out.printf(Locale.ROOT, "run %d: %,d events, server memory +%,d MB with ids, +%,d MB without: "
-                    + "%.0f bytes per id%n", run + 1, events, withIds >> 20, without >> 20, bytes);
+            perId.add((withIds - without) / (double) events);
         }
         perId.sort(null);
         double median = perId.get(perId.size() / 2);
-        System.out.printf(Locale.ROOT, "%nmedian: %.0f bytes of server memory per message id in the duplicate window%n",
-                median);
-        System.out.println("| events/s | window | ids kept | server memory |");
-        System.out.println("|---|---|---|---|");
+        Fragment f = new Fragment("NATS: what the duplicate window costs the server");
+        f.describe(String.format(Locale.ROOT, "The server keeps every message id of the duplicate window in memory, "
+                + "and the proxy sets one per event. %,d small events are published to a fresh nats-server twice, "
+                + "with and without `Nats-Msg-Id`; the difference in the server's resident memory (`/varz` `mem`) per "
+                + "event is the cost of one remembered id. Median of %d run(s): %s bytes.", events, runs,
+                perId.stream().map(b -> String.format(Locale.ROOT, "%.0f", b)).toList()));
+        f.info("server memory per message id in the duplicate window", String.format(Locale.ROOT, "%.0f bytes",
+                median), "information (sizing below)");
         for (int rate : new int[] {100, 1_000, 10_000}) {
             for (int minutes : new int[] {2, 10}) {
                 long ids = (long) rate * minutes * 60;
-                System.out.printf(Locale.ROOT, "| %,d | %d min | %,d | %,d MB |%n", rate, minutes, ids,
-                        (long) (ids * median) >> 20);
+                f.info(String.format(Locale.ROOT, "ids kept at %,d events/s, %d min window", rate, minutes),
+                        String.format(Locale.ROOT, "%,d ids, %,d MB", ids, (long) (ids * median) >> 20),
+                        "information");
             }
         }
+        if (options.smoke()) {
+            f.note("Smoke run: " + events + " events, 1 run; not a measurement.");
+        }
+        return f;
     }
 
     /** Resident memory the server gained while storing {@code events} small events. */

@@ -1,0 +1,155 @@
+package dev.shardgate.bench.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shardgate.testkit.NatsServerProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway proxy as it ships: {@code java <flags> -jar gateway-proxy.jar} in a child JVM, configured by
+ * environment variables (CONTRACT.md) with the gateway role only, so its resident memory, threads and CPU can be read
+ * from {@code /proc} apart from the benchmark's own JVM. Output goes to a log file. {@link #close()} sends SIGTERM,
+ * then SIGKILL if it has not exited within 20 s. Used by the benchmark's main thread.
+ */
+public final class ProxyChild implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Process process;
+    private final int adminPort;
+    private final Path log;
+
+    private ProxyChild(Process process, int adminPort, Path log) {
+        this.process = process;
+        this.adminPort = adminPort;
+        this.log = log;
+    }
+
+    /**
+     * Starts the proxy against the simulator's API and the nats-server; {@code extra} adds or overrides settings
+     * (e.g. {@code SHARD_IDS}).
+     */
+    public static ProxyChild start(BenchOptions options, String apiUrl, String natsUrl, Map<String, String> extra) {
+        if (!Files.isRegularFile(options.proxyJar())) {
+            throw new IllegalStateException(options.proxyJar().toAbsolutePath() + " is missing: build it with "
+                    + "./mvnw -B -q -pl bench -am package -DskipTests (or pass --proxy-jar)");
+        }
+        int adminPort = NatsServerProcess.freePort();
+        Map<String, String> env = new HashMap<>();
+        env.put("DISCORD_TOKEN", "sim-token");
+        env.put("DISCORD_API_URL", apiUrl);
+        env.put("NATS_URL", natsUrl);
+        env.put("ROLES", "gateway");
+        env.put("ADMIN_PORT", Integer.toString(adminPort));
+        env.put("REST_PORT", "0");
+        env.put("INSTANCE_ID", "bench");
+        env.putAll(extra);
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(options.jvmFlags());
+        command.add("-jar");
+        command.add(options.proxyJar().toString());
+        try {
+            Path log = Files.createTempFile("shardgate-bench-proxy", ".log");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().putAll(env);
+            return new ProxyChild(pb.start(), adminPort, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public ProcessStats stats() {
+        return ProcessStats.of(pid());
+    }
+
+    /** Waits until {@code /shards} lists {@code shards} shards, all READY or RESUMED; returns how long it took. */
+    public Duration awaitServing(int shards, Duration patience) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + patience.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the proxy exited with " + process.exitValue() + ":\n" + logTail());
+            }
+            try {
+                List<JsonNode> list = new ArrayList<>();
+                JSON.readTree(get("/shards")).forEach(list::add);
+                long serving = list.stream().filter(s -> s.path("state").asText().matches("READY|RESUMED")).count();
+                if (list.size() == shards && serving == shards) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
+                last = serving + " of " + shards + " serving";
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the proxy did not serve " + shards + " shards within " + patience + " ("
+                + last + "):\n" + logTail());
+    }
+
+    /** The body of an admin HTTP GET. */
+    public String get(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
+                + path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return response.body();
+    }
+
+    /**
+     * Runs {@code jcmd <pid> <command>} (e.g. {@code GC.run}) with the JDK that runs the proxy; returns its output.
+     */
+    public String jcmd(String... command) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+        cmd.add(Long.toString(pid()));
+        cmd.addAll(List.of(command));
+        Process jcmd = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes());
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + output);
+        }
+        return output;
+    }
+
+    /** The last 40 lines of the proxy's output, for error messages. */
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException e) {
+            System.err.println("could not delete " + log + ": " + e);
+        }
+    }
+}
