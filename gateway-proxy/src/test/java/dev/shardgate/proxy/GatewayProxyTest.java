@@ -188,7 +188,9 @@ class GatewayProxyTest {
         assertTrue(metrics.contains("shardgate_shards{state=\"READY\"} 1.0"), metrics);
         for (String name : Set.of("shardgate_heartbeat_latency_seconds", "shardgate_events_total",
                 "shardgate_identifies_total", "shardgate_resumes_total", "shardgate_publish_latency_seconds",
-                "shardgate_identify_budget_remaining")) {
+                "shardgate_identify_budget_remaining", "shardgate_event_stage_seconds{quantile=\"0.99\",stage=\"decode\"",
+                "shardgate_event_stage_seconds{quantile=\"0.5\",stage=\"queue\"",
+                "shardgate_event_stage_seconds{quantile=\"0.99\",stage=\"buffer\"")) {
             assertTrue(metrics.contains(name), "metrics lack " + name);
         }
         assertEquals(404, get("/nope").statusCode());

@@ -355,7 +355,8 @@ public final class Shard {
     // ---- inbound ----
 
     /** A message decoded on the read thread (ACKs never get here: the read thread handles them). */
-    private void onDecoded(GatewayConnection c, FrameDecoder.Decoded decoded) {
+    private void onDecoded(GatewayConnection c, FrameDecoder.Decoded decoded, long decodedAt) {
+        metrics.dequeued(ctx.ticker().getAsLong() - decodedAt);
         if (c != connection) {
             return;
         }
@@ -606,6 +607,7 @@ public final class Shard {
 
         @Override
         public void message(GatewayConnection c, ByteBuffer bytes, boolean binary) {
+            long arrived = ctx.ticker().getAsLong();
             FrameDecoder.Decoded decoded = c.decoder().decode(bytes, binary);
             if (decoded == null) {
                 return;
@@ -617,7 +619,9 @@ public final class Shard {
                 }
                 return;
             }
-            onShardThread(() -> onDecoded(c, decoded));
+            long decodedAt = ctx.ticker().getAsLong();
+            metrics.decoded(decodedAt - arrived);
+            onShardThread(() -> onDecoded(c, decoded, decodedAt));
         }
 
         @Override

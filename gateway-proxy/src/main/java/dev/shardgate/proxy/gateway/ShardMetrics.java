@@ -6,10 +6,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * One shard's meters. Only what every shard needs all the time is registered up front (five meters); counters of
+ * One shard's meters. Only what every shard needs all the time is registered up front (five meters, and the event path's shared stage timers); counters of
  * rare events (reconnects, malformed payloads, commands, resume-URL fallbacks) are registered when they first
  * happen, and the state is counted across shards by {@link #registerStateCounts}: with a meter per shard and state,
  * 1,000 shards cost 25,000 meters, about 15 MB of heap and a slow scrape. Thread-safe (Micrometer meters are).
@@ -21,6 +22,8 @@ public final class ShardMetrics {
     final Counter resumes;
     final Counter events;
     private final Timer heartbeatLatency;
+    private final Timer decodeStage;
+    private final Timer queueStage;
 
     ShardMetrics(MeterRegistry registry, int shardId, Supplier<Number> seq) {
         this.registry = registry;
@@ -33,6 +36,8 @@ public final class ShardMetrics {
                 .tag("shard", shard).register(registry);
         heartbeatLatency = Timer.builder("shardgate_heartbeat_latency")
                 .description("Time from a heartbeat to its ACK").tag("shard", shard).register(registry);
+        decodeStage = EventStages.stage(registry, "decode");
+        queueStage = EventStages.stage(registry, "queue");
         Gauge.builder("shardgate_shard_seq", seq).description("Last gateway sequence received")
                 .tag("shard", shard).register(registry);
     }
@@ -63,6 +68,14 @@ public final class ShardMetrics {
 
     void resumeUrlFallback() {
         registry.counter("shardgate_resume_url_fallbacks", "shard", shard).increment();
+    }
+
+    void decoded(long nanos) {
+        decodeStage.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void dequeued(long nanos) {
+        queueStage.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void heartbeatLatency(Duration latency) {

@@ -17,6 +17,8 @@ final class BufferedEvent {
     final String type;
     final byte[] data;
     final long offeredAtMillis;
+    /** The same moment on the monotonic clock, for the event path's timers. */
+    final long offeredAtNanos = System.nanoTime();
     private volatile String objectName;
 
     BufferedEvent(long order, int shard, String sessionId, long seq, String type, byte[] data, long offeredAtMillis) {

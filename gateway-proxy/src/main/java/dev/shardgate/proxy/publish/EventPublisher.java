@@ -3,6 +3,7 @@ package dev.shardgate.proxy.publish;
 import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.gateway.EventSink;
+import dev.shardgate.proxy.gateway.EventStages;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -109,6 +110,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final TreeMap<Long, BufferedEvent> failed = new TreeMap<>();
     private final Thread loop;
     private final Timer latency;
+    private final Timer buffered;
     private final Counter published;
     private final Counter failures;
     private final Counter refused;
@@ -164,8 +166,9 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         this.largeBodies = new LargeBodies(nats, settings.streamName(), settings.maxAge(), settings.replicas());
         this.deadLetters = new ProxyDeadLetters(nats, js, subjects);
         this.outage = new OutageLog(clock, buffer);
-        this.latency = Timer.builder("shardgate_publish_latency").description("Time from publish to JetStream ack")
-                .register(registry);
+        this.latency = EventStages.withPercentiles(Timer.builder("shardgate_publish_latency"))
+                .description("Time from publish to JetStream ack").register(registry);
+        this.buffered = EventStages.stage(registry, "buffer");
         this.published = Counter.builder("shardgate_published_events").description("Events stored by JetStream")
                 .register(registry);
         this.failures = Counter.builder("shardgate_publish_failures")
@@ -364,6 +367,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     private void publish(BufferedEvent e, Headers headers) {
         long start = System.nanoTime();
+        buffered.record(start - e.offeredAtNanos, TimeUnit.NANOSECONDS);
         try {
             Message msg = NatsMessage.builder().subject(subjects.event(e.shard, e.type)).headers(headers)
                     .data(e.objectName() == null ? e.data : new byte[0]).build();
