@@ -190,7 +190,7 @@ class GatewayProxyTest {
                 "shardgate_identifies_total", "shardgate_resumes_total", "shardgate_publish_latency_seconds",
                 "shardgate_identify_budget_remaining", "shardgate_event_stage_seconds{quantile=\"0.99\",stage=\"decode\"",
                 "shardgate_event_stage_seconds{quantile=\"0.5\",stage=\"queue\"",
-                "shardgate_event_stage_seconds{quantile=\"0.99\",stage=\"buffer\"")) {
+                "shardgate_event_stage_seconds_count{stage=\"buffer\"}")) {
             assertTrue(metrics.contains(name), "metrics lack " + name);
         }
         assertEquals(404, get("/nope").statusCode());
