@@ -64,7 +64,7 @@ public final class StartupProgress {
             String waiting = next == null ? "no identify waiting here (shards connecting, resuming or failed)"
                     : "next identify in " + human(Duration.between(at, next.next())) + " (bucket " + next.bucket()
                             + "); about " + human(left) + " left (" + roundsLeft + " round(s) of "
-                            + human(period) + ")";
+                            + String.format(Locale.ROOT, "%.3f s", period.toMillis() / 1000.0) + ")";
             return "startup: " + ready + "/" + total + " shards ready; " + waiting;
         }
     }

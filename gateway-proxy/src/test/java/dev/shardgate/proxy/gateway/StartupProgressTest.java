@@ -52,7 +52,7 @@ class StartupProgressTest {
         assertEquals(PERIOD.multipliedBy(3), s.left(), "bucket 1: now, then 3 more periods");
         assertEquals(new IdentifyPlan.Line(1, 4, now), s.next());
         assertEquals("startup: 4/12 shards ready; next identify in 0.0 s (bucket 1); about 15.2 s left "
-                + "(4 round(s) of 5.1 s)", s.logLine());
+                + "(4 round(s) of 5.055 s)", s.logLine());
 
         ObjectNode json = s.toJson();
         assertEquals(4, json.get("ready").asInt());
