@@ -7,12 +7,14 @@ import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.discovery.DiscoveryException;
 import dev.shardgate.proxy.discovery.GatewayBot;
 import dev.shardgate.proxy.discovery.GatewayBotClient;
+import dev.shardgate.proxy.gateway.IdentifyPlan;
 import dev.shardgate.proxy.gateway.IdentifyQueue;
 import dev.shardgate.proxy.gateway.ReconnectPolicy;
 import dev.shardgate.proxy.gateway.Shard;
 import dev.shardgate.proxy.gateway.ShardContext;
 import dev.shardgate.proxy.gateway.ShardMetrics;
 import dev.shardgate.proxy.gateway.ShardStatus;
+import dev.shardgate.proxy.gateway.StartupProgress;
 import dev.shardgate.proxy.fleet.Checkpoint;
 import dev.shardgate.proxy.fleet.CheckpointWriter;
 import dev.shardgate.proxy.fleet.Checkpoints;
@@ -32,6 +34,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -67,6 +70,7 @@ public final class GatewayProxy implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("shardgate-timers").daemon().factory());
     private final Thread startup;
+    private final StartupProgress startupProgress;
     private final NatsStatusLog natsStatus = new NatsStatusLog(Clock.systemUTC());
     private volatile Map<Integer, Shard> shards = Map.of();
     private volatile int shardCount;
@@ -85,7 +89,8 @@ public final class GatewayProxy implements AutoCloseable {
     private GatewayProxy(ProxyConfig config, PrometheusMeterRegistry registry) throws IOException {
         this.config = config;
         this.registry = registry;
-        this.admin = AdminServer.start(config.adminPort(), registry, this::shards);
+        this.startupProgress = new StartupProgress(this::shards, this::identifyPlan, Clock.systemUTC());
+        this.admin = AdminServer.start(config.adminPort(), registry, this::shards, startupProgress::snapshot);
         Gauge.builder("shardgate_nats_connected", natsStatus, NatsStatusLog::connected)
                 .description("1 while the gateway role's NATS connection is up").register(registry);
         this.startup = Thread.ofVirtual().name("shardgate-startup").unstarted(this::startUp);
@@ -114,6 +119,16 @@ public final class GatewayProxy implements AutoCloseable {
     /** The owned shards' status, in id order; empty until {@code /gateway/bot} has answered. */
     public List<ShardStatus> shards() {
         return shards.values().stream().map(Shard::status).sorted(Comparator.comparingInt(ShardStatus::id)).toList();
+    }
+
+    /** Start-up progress, as on {@code /shards/startup}. */
+    public StartupProgress.Snapshot startupProgress() {
+        return startupProgress.snapshot();
+    }
+
+    private IdentifyPlan identifyPlan() {
+        IdentifyQueue queue = identifyQueue;
+        return queue == null ? IdentifyPlan.empty(Instant.now(), IdentifyQueue.WINDOW) : queue.plan();
     }
 
     /** The same condition as {@code /readyz}. */
@@ -208,6 +223,7 @@ public final class GatewayProxy implements AutoCloseable {
         commands = CommandService.start(nats, config.subjects(), count, this::heldShards);
         created.values().forEach(Shard::awaitLease);
         leases.start(created.keySet());
+        startupProgress.start(timers);
         checkpointWriter = new CheckpointWriter(checkpoints, leases, id -> created.get(id).position(),
                 publisher::safeSeq, created.keySet(), config.gateway().checkpointInterval());
     }

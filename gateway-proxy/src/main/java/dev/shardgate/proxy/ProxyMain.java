@@ -33,7 +33,7 @@ public final class ProxyMain {
         log.log(System.Logger.Level.INFO, "starting with {0}", config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         GatewayProxy gateway = config.runs(Role.GATEWAY) ? GatewayProxy.start(config, registry) : null;
-        AdminServer admin = gateway == null ? AdminServer.start(config.adminPort(), registry, null) : null;
+        AdminServer admin = gateway == null ? AdminServer.start(config.adminPort(), registry, null, null) : null;
         RestProxy rest = null;
         if (config.runs(Role.REST) && config.restPort() != 0) {
             try {

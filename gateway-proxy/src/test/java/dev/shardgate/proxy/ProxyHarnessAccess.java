@@ -16,14 +16,23 @@ public final class ProxyHarnessAccess implements AutoCloseable {
 
     /** @param settings alternating keys and values added to the proxy's environment */
     public static ProxyHarnessAccess start(Simulator.Builder simulator, String... settings) throws Exception {
+        ProxyHarnessAccess started = starting(simulator, settings);
+        started.awaitReady();
+        return started;
+    }
+
+    /** Like {@link #start} but returns at once, while the shards are still coming up. */
+    public static ProxyHarnessAccess starting(Simulator.Builder simulator, String... settings) throws Exception {
         ProxyHarness h = new ProxyHarness(simulator);
         Map<String, String> env = h.env();
         for (int i = 0; i + 1 < settings.length; i += 2) {
             env.put(settings[i], settings[i + 1]);
         }
-        GatewayProxy proxy = h.start(env);
+        return new ProxyHarnessAccess(h, h.start(env));
+    }
+
+    public void awaitReady() {
         ProxyHarness.awaitReady(proxy);
-        return new ProxyHarnessAccess(h, proxy);
     }
 
     public GatewayProxy proxy() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.shardgate.proxy.gateway.ShardStatus;
+import dev.shardgate.proxy.gateway.StartupProgress;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,7 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * Admin HTTP (CONTRACT.md, {@code ADMIN_PORT}): {@code /healthz}, {@code /readyz}, {@code /metrics},
- * {@code /shards}. Readiness: every shard of {@code SHARD_IDS} served, that is READY or RESUMED here, or waiting
+ * {@code /shards}, and {@code /shards/startup} (start-up progress: {@code /shards} stays the array CONTRACT.md
+ * promises). Readiness: every shard of {@code SHARD_IDS} served, that is READY or RESUMED here, or waiting
  * for its lease while another instance owns it (a pod that surges in beside the one it replaces is ready, or the
  * rollout could never proceed); and at least one shard known (before {@code /gateway/bot} answers the shard list is
  * empty and the process is not ready).
@@ -37,15 +39,16 @@ public final class AdminServer implements AutoCloseable {
 
     /**
      * @param shards the owned shards' status; null when this process runs no gateway role (then always ready)
+     * @param startup the start-up progress; null without a gateway role
      */
-    public static AdminServer start(int port, PrometheusMeterRegistry registry, Supplier<List<ShardStatus>> shards)
-            throws IOException {
+    public static AdminServer start(int port, PrometheusMeterRegistry registry, Supplier<List<ShardStatus>> shards,
+            Supplier<StartupProgress.Snapshot> startup) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(port), 64);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext("/", exchange -> {
             try (exchange) {
-                handle(exchange, registry, shards);
+                handle(exchange, registry, shards, startup);
             }
         });
         server.start();
@@ -53,7 +56,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void handle(HttpExchange exchange, PrometheusMeterRegistry registry,
-            Supplier<List<ShardStatus>> shards) throws IOException {
+            Supplier<List<ShardStatus>> shards, Supplier<StartupProgress.Snapshot> startup) throws IOException {
         exchange.getRequestBody().readAllBytes();
         String method = exchange.getRequestMethod();
         if (!method.equals("GET") && !method.equals("HEAD")) {
@@ -79,6 +82,13 @@ public final class AdminServer implements AutoCloseable {
                     shards.get().forEach(s -> array.add(s.toJson()));
                 }
                 send(exchange, 200, "application/json", JSON.writeValueAsString(array));
+            }
+            case "/shards/startup" -> {
+                if (startup == null) {
+                    send(exchange, 404, "text/plain", "no gateway role in this process\n");
+                } else {
+                    send(exchange, 200, "application/json", JSON.writeValueAsString(startup.get().toJson()));
+                }
             }
             default -> send(exchange, 404, "text/plain", "not found\n");
         }

@@ -1,5 +1,6 @@
 package dev.shardgate.proxy.fleet;
 
+import dev.shardgate.proxy.gateway.IdentifyQueue;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -18,7 +19,8 @@ import java.time.Duration;
  * <ul>
  *   <li>{@value #LEASES}: one ownership lease per shard; the bucket's TTL is the lease's life without renewal.
  *   <li>{@value #IDENTIFY}: one key per {@code max_concurrency} bucket, created by the instance that may identify
- *       and expired by the server after {@link #IDENTIFY_WINDOW}: Discord's 5 s on the NATS server's single clock.
+ *       and expired by the server after {@link #IDENTIFY_WINDOW}: Discord's 5 s plus a margin, on the NATS server's
+ *       single clock. An existing bucket with a shorter TTL is raised to it; a longer one is kept (safe, slower).
  *   <li>{@value #SESSIONS}: per-shard session checkpoints and the bot's session-start budget.
  * </ul>
  */
@@ -26,8 +28,8 @@ public record FleetBuckets(KeyValue leases, Duration leaseTtl, KeyValue identify
     public static final String LEASES = "shardgate_leases";
     public static final String IDENTIFY = "shardgate_identify";
     public static final String SESSIONS = "shardgate_sessions";
-    /** Discord's 5 s per bucket plus a margin for the moment between the claim and the Identify frame. */
-    public static final Duration IDENTIFY_WINDOW = Duration.ofMillis(5250);
+    /** Discord's 5 s per bucket plus the margin for the claim's round trip and arrival jitter. */
+    public static final Duration IDENTIFY_WINDOW = IdentifyQueue.WINDOW;
     private static final System.Logger LOG = System.getLogger(FleetBuckets.class.getName());
 
     public static FleetBuckets open(Connection nats, Duration leaseTtl, Duration sessionTtl, int replicas)
@@ -38,7 +40,19 @@ public record FleetBuckets(KeyValue leases, Duration leaseTtl, KeyValue identify
             LOG.log(System.Logger.Level.WARNING, "bucket {0} exists with a TTL of {1} ms, not LEASE_TTL {2} ms; the "
                     + "bucket's TTL is what leases live by", LEASES, leases.getTtl().toMillis(), leaseTtl.toMillis());
         }
-        ensure(kvm, IDENTIFY, IDENTIFY_WINDOW, replicas);
+        KeyValueStatus identify = ensure(kvm, IDENTIFY, IDENTIFY_WINDOW, replicas);
+        if (identify.getTtl().compareTo(IDENTIFY_WINDOW) < 0) {
+            // A shorter claim would let two identifies of a bucket reach Discord within 5 s: never keep one.
+            LOG.log(System.Logger.Level.WARNING, "bucket {0} exists with a TTL of {1} ms, under the {2} ms an identify "
+                    + "window needs; raising it", IDENTIFY, identify.getTtl().toMillis(), IDENTIFY_WINDOW.toMillis());
+            kvm.update(KeyValueConfiguration.builder(identify.getConfiguration()).ttl(IDENTIFY_WINDOW).build());
+        } else if (identify.getTtl().compareTo(IDENTIFY_WINDOW) > 0) {
+            // Kept (an older version of the proxy may still claim with it); only start-up is slower.
+            LOG.log(System.Logger.Level.WARNING, "bucket {0} exists with a TTL of {1} ms, over the {2} ms this "
+                    + "version needs: each round of identifies takes that long. Delete the bucket (it holds only "
+                    + "claims of the last seconds) once no older proxy runs", IDENTIFY, identify.getTtl().toMillis(),
+                    IDENTIFY_WINDOW.toMillis());
+        }
         ensure(kvm, SESSIONS, sessionTtl, replicas);
         return new FleetBuckets(nats.keyValue(LEASES), leases.getTtl(), nats.keyValue(IDENTIFY),
                 nats.keyValue(SESSIONS));

@@ -20,11 +20,12 @@ import java.util.function.LongSupplier;
  * The bot's one identify queue across every proxy instance, kept in NATS without a leader:
  * <ul>
  *   <li><b>Buckets.</b> An identify of bucket {@code b} first creates the key {@code {prefix}.bucket.{b}} in
- *       {@value FleetBuckets#IDENTIFY}, whose TTL is 5.25 s. A create succeeds only when the key is absent, and the
- *       NATS server removes it 5.25 s after it was stored, on its own clock: so two identifies of one bucket are
- *       never closer than that, whichever instances send them, with no clock comparison between machines. A claim
- *       whose acknowledgement took longer than {@link #MAX_CLAIM_LATENCY} is not used (the window may have begun
- *       long before this process heard of it).
+ *       {@value FleetBuckets#IDENTIFY}, whose TTL is {@link FleetBuckets#IDENTIFY_WINDOW} (5.05 s). A create succeeds
+ *       only when the key is absent, and the NATS server removes it that long after it was stored, on its own clock:
+ *       so two windows of one bucket never begin closer than that, whichever instances claim them, with no clock
+ *       comparison between machines. A claim whose acknowledgement took longer than {@link #MAX_CLAIM_LATENCY} is
+ *       not used: its window may have begun well before this process could send the Identify, and the 50 ms over
+ *       Discord's 5 s must cover that delay and the payloads' arrival jitter (see {@code IdentifyQueue}).
  *   <li><b>Budget.</b> The session-start budget lives under {@code {prefix}.budget} in
  *       {@value FleetBuckets#SESSIONS}: every identify decrements it with a compare-and-set before it is sent, and
  *       it is re-read from {@code /gateway/bot} (Discord's own count, which includes every instance) when older than
@@ -40,7 +41,7 @@ public final class IdentifyClaims implements IdentifyCoordinator {
     private static final System.Logger LOG = System.getLogger(IdentifyClaims.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Duration BUDGET_MAX_AGE = Duration.ofMinutes(1);
-    static final Duration MAX_CLAIM_LATENCY = Duration.ofMillis(200);
+    static final Duration MAX_CLAIM_LATENCY = Duration.ofMillis(25);
     private static final int CAS_ATTEMPTS = 10;
 
     /** Reads {@code session_start_limit} from Discord; may block. */

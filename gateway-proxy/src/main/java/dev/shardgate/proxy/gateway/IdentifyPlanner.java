@@ -97,6 +97,18 @@ final class IdentifyPlanner {
         return ready.size();
     }
 
+    /** Every bucket's line as it stands: how many shards are in it and when its head may next be offered. */
+    IdentifyPlan plan(Instant now) {
+        List<IdentifyPlan.Line> lines = new ArrayList<>();
+        for (int b = 0; b < maxConcurrency; b++) {
+            int inLine = buckets.get(b).size();
+            if (inLine > 0) {
+                lines.add(new IdentifyPlan.Line(b, inLine, notBefore[b].isBefore(now) ? now : notBefore[b]));
+            }
+        }
+        return new IdentifyPlan(now, window, List.copyOf(lines));
+    }
+
     private boolean headReady(int bucket) {
         TreeSet<Integer> q = buckets.get(bucket);
         return !q.isEmpty() && ready.contains(q.first());

@@ -2,7 +2,6 @@ package dev.shardgate.proxy.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.shardgate.protocol.GatewayLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * refused bucket waits for its retry time without delaying the others; a cancelled shard leaves the line.
  */
 class IdentifyPlannerTest {
-    private static final Duration WINDOW = GatewayLimits.IDENTIFY_WINDOW.plus(IdentifyQueue.SAFETY_MARGIN);
+    private static final Duration WINDOW = IdentifyQueue.SPACING;
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     private final IdentifyPlanner planner = new IdentifyPlanner(4, WINDOW);
@@ -113,5 +112,25 @@ class IdentifyPlannerTest {
         assertEquals(Optional.of(T0.plusSeconds(1)), planner.nextWakeup(T0));
         Instant late = T0.plusSeconds(2);
         assertEquals(Optional.of(late), planner.nextWakeup(late));
+    }
+
+    @Test
+    void thePlanShowsEachLineItsLengthAndWhenItsHeadIsDue() {
+        for (int shard = 0; shard < 10; shard++) {
+            planner.enqueue(shard); // in line, not yet ready: counted, due now
+        }
+        planner.markReady(0);
+        planner.granted(0, T0);
+        planner.retryAt(1, T0.plusMillis(50));
+        IdentifyPlan plan = planner.plan(T0.plusMillis(10));
+        assertEquals(WINDOW, plan.period());
+        assertEquals(List.of(new IdentifyPlan.Line(0, 2, T0.plus(WINDOW)),
+                new IdentifyPlan.Line(1, 3, T0.plusMillis(50)),
+                new IdentifyPlan.Line(2, 2, T0.plusMillis(10)),
+                new IdentifyPlan.Line(3, 2, T0.plusMillis(10))), plan.lines());
+        for (int shard = 1; shard < 10; shard++) {
+            planner.cancel(shard);
+        }
+        assertEquals(List.of(), planner.plan(T0).lines(), "an empty line is left out");
     }
 }

@@ -3,7 +3,6 @@ package dev.shardgate.proxy.gateway;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.shardgate.protocol.GatewayLimits;
 import dev.shardgate.proxy.gateway.IdentifyCoordinator.Claim;
 import dev.shardgate.testkit.ManualClock;
 import java.time.Duration;
@@ -34,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * millisecond, so the last millisecond of a wait is advanced without a request.
  */
 class IdentifyQueueTest {
-    private static final Duration WINDOW = GatewayLimits.IDENTIFY_WINDOW.plus(IdentifyQueue.SAFETY_MARGIN);
+    private static final Duration WINDOW = IdentifyQueue.SPACING;
     private static final Duration MS = Duration.ofMillis(1);
     /** Generous: reached only when a test fails, or on a badly loaded machine. */
     private static final Duration AWAIT = Duration.ofSeconds(10);
