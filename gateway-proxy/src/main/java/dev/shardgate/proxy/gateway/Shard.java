@@ -6,9 +6,8 @@ import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.GatewayLimits;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Payloads;
-import dev.shardgate.proxy.config.Compression;
 import dev.shardgate.proxy.fleet.Checkpoint;
-import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
+import dev.shardgate.proxy.gateway.inflate.TransportDecompressor;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -253,11 +252,10 @@ public final class Shard {
         onResumeUrl = resume && !resumeUrlBroken;
         URI base = onResumeUrl ? session.resumeGatewayUrl() : ctx.gatewayUrl();
         URI uri = URI.create(base + "/?v=" + GatewayLimits.API_VERSION + "&encoding=json"
-                + (ctx.compression() == Compression.ZLIB_STREAM ? "&compress=zlib-stream" : ""));
-        ZlibStreamInflater inflater = ctx.compression() == Compression.ZLIB_STREAM
-                ? new ZlibStreamInflater(ctx.settings().maxFrameBytes()) : null;
+                + ctx.compression().queryParameter());
+        TransportDecompressor decompressor = ctx.compression().newDecompressor(ctx.settings().maxFrameBytes());
         GatewayConnection c = new GatewayConnection(uri, listener,
-                new FrameDecoder(inflater, ctx.settings().maxFrameBytes()));
+                new FrameDecoder(decompressor, ctx.settings().maxFrameBytes()));
         connection = c;
         setState(ShardState.CONNECTING, null);
         c.connect();

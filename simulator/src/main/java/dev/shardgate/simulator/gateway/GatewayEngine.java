@@ -91,7 +91,7 @@ final class GatewayEngine {
                         : null,
                 new SendRateLimiter(settings.clock(), GatewayLimits.SEND_LIMIT, GatewayLimits.SEND_WINDOW), recorder);
         connections.put(socket, c);
-        recorder.connectionOpened();
+        recorder.connectionOpened(query.compress());
         if (!query.supportedVersion()) {
             closeWith(c, CloseCode.INVALID_API_VERSION.code(), "Invalid API version");
         } else if (!"json".equals(query.encoding())) {
