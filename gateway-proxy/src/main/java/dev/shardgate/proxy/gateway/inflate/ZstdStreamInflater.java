@@ -33,6 +33,8 @@ public final class ZstdStreamInflater implements TransportDecompressor {
 
     private final MessageStream stream = new MessageStream();
     private final ElasticBuffer output;
+    /** The output array as zstd-jni's stream API wants it, wrapped again only when the array changes. */
+    private ByteBuffer target = ByteBuffer.allocate(0);
 
     /** @param maxPayloadBytes the largest decompressed payload accepted; beyond it the stream is broken */
     public ZstdStreamInflater(int maxPayloadBytes) {
@@ -54,7 +56,10 @@ public final class ZstdStreamInflater implements TransportDecompressor {
         try {
             while (true) {
                 byte[] out = output.ensure(total + 1L);
-                total += stream.read(ByteBuffer.wrap(out, total, out.length - total));
+                if (target.array() != out) {
+                    target = ByteBuffer.wrap(out);
+                }
+                total += stream.read(target.limit(out.length).position(total));
                 if (total < out.length && !input.hasRemaining()) {
                     break;
                 }
