@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -19,14 +21,17 @@ import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
 /**
- * A plain gateway client for tests: Java-WebSocket's client plus its own zlib-stream inflater. It records every
- * payload (parsed), every raw binary message, decoding errors and the close it got, and sends what the test says.
+ * A plain gateway client for tests: Java-WebSocket's client plus its own zlib-stream inflater or zstd-stream
+ * decompression context (zstd-jni's, not the proxy's code). It records every payload (parsed), every raw binary
+ * message, decoding errors and the close it got, and sends what the test says.
  */
 public final class GatewayTestClient extends WebSocketClient {
     public static final Duration WAIT = Duration.ofSeconds(20);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Inflater inflater = new Inflater();
+    /** Set for compress=zstd-stream: then every binary message is one flushed part of a single zstd frame. */
+    private final ZstdDecompressCtx zstd;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private final LinkedBlockingQueue<JsonNode> payloads = new LinkedBlockingQueue<>();
     public final List<JsonNode> all = new CopyOnWriteArrayList<>();
@@ -38,6 +43,7 @@ public final class GatewayTestClient extends WebSocketClient {
 
     private GatewayTestClient(URI uri) {
         super(uri);
+        zstd = uri.getQuery().contains("compress=zstd-stream") ? new ZstdDecompressCtx() : null;
         setConnectionLostTimeout(0);
     }
 
@@ -53,6 +59,10 @@ public final class GatewayTestClient extends WebSocketClient {
 
     public static GatewayTestClient zlib(String baseUrl) throws InterruptedException {
         return connect(baseUrl, "v=10&encoding=json&compress=zlib-stream");
+    }
+
+    public static GatewayTestClient zstd(String baseUrl) throws InterruptedException {
+        return connect(baseUrl, "v=10&encoding=json&compress=zstd-stream");
     }
 
     public static GatewayTestClient plain(String baseUrl) throws InterruptedException {
@@ -74,6 +84,10 @@ public final class GatewayTestClient extends WebSocketClient {
         byte[] msg = new byte[bytes.remaining()];
         bytes.get(msg);
         binaryMessages.add(msg);
+        if (zstd != null) {
+            decompressZstd(msg);
+            return;
+        }
         pending.write(msg, 0, msg.length);
         int n = msg.length;
         if (n < 4 || msg[n - 4] != 0 || msg[n - 3] != 0 || msg[n - 2] != (byte) 0xFF || msg[n - 1] != (byte) 0xFF) {
@@ -97,6 +111,25 @@ public final class GatewayTestClient extends WebSocketClient {
         }
     }
 
+    private void decompressZstd(byte[] msg) {
+        ByteBuffer src = ByteBuffer.allocateDirect(msg.length).put(msg).flip();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer dst = ByteBuffer.allocateDirect(64 * 1024);
+        try {
+            do {
+                dst.clear();
+                zstd.decompressDirectByteBufferStream(dst, src);
+                dst.flip();
+                byte[] chunk = new byte[dst.remaining()];
+                dst.get(chunk);
+                out.write(chunk, 0, chunk.length);
+            } while (src.hasRemaining() || dst.limit() == dst.capacity());
+            accept(out.toByteArray());
+        } catch (ZstdException e) {
+            decodeErrors.add("zstd: " + e.getMessage());
+        }
+    }
+
     private void accept(byte[] payload) {
         try {
             JsonNode node = JSON.readTree(payload);
@@ -111,6 +144,9 @@ public final class GatewayTestClient extends WebSocketClient {
     public void onClose(int code, String reason, boolean remote) {
         closedRemotely = remote;
         closeCode = code;
+        if (zstd != null) {
+            zstd.close(); // Java-WebSocket calls this on the read thread, after the last onMessage
+        }
     }
 
     @Override

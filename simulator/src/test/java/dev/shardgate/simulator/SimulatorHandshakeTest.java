@@ -1,5 +1,6 @@
 package dev.shardgate.simulator;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -122,6 +123,44 @@ class SimulatorHandshakeTest {
         } finally {
             c.closeBlocking();
         }
+    }
+
+    @Test
+    void zstdStreamIsOneFrameWithEveryMessageOneWholePayload() throws Exception {
+        GatewayTestClient c = GatewayTestClient.zstd(sim.gateway().url());
+        try {
+            JsonNode ready = c.identifyReady("sim-token", 3, 4);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(2 + i, c.nextDispatch("GUILD_CREATE").get("s").asInt());
+            }
+            sim.gateway().burst(3, 20);
+            String sessionId = ready.get("d").get("session_id").asText();
+            await().atMost(GatewayTestClient.WAIT).until(() -> sim.gateway().ledgerOfSession(sessionId).size()
+                    == c.all.stream().filter(p -> p.get("op").asInt() == 0).count());
+            assertTrue(sim.gateway().ledgerOfSession(sessionId).size() > 4, "the burst reached the session");
+            c.sendJson("{\"op\":1,\"d\":24}");
+            c.next(11, null);
+
+            assertEquals(3, ready.get("d").get("guilds").size());
+            assertArrayEquals(new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD},
+                    Arrays.copyOf(c.binaryMessages.get(0), 4), "the stream starts with the zstd frame magic");
+            for (int i = 1; i < c.binaryMessages.size(); i++) {
+                byte[] m = c.binaryMessages.get(i);
+                assertFalse(m.length >= 4 && m[0] == 0x28 && m[1] == (byte) 0xB5 && m[2] == 0x2F && m[3] == (byte) 0xFD,
+                        "message " + i + " starts a new frame; the one frame must stay open");
+            }
+            assertEquals(c.binaryMessages.size(), c.all.size(), "every message is exactly one payload");
+            assertTrue(c.textMessages.isEmpty());
+            assertTrue(c.decodeErrors.isEmpty(), c.decodeErrors.toString());
+        } finally {
+            c.closeBlocking();
+        }
+    }
+
+    @Test
+    void anUnknownCompressIsADecodeError() throws Exception {
+        GatewayTestClient c = GatewayTestClient.connect(sim.gateway().url(), "v=10&encoding=json&compress=gzip");
+        assertEquals(4002, c.awaitClose());
     }
 
     @Test

@@ -3,18 +3,19 @@ package dev.shardgate.proxy.gateway;
 import dev.shardgate.protocol.EnvelopeReader;
 import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.MalformedFrameException;
-import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
+import dev.shardgate.proxy.gateway.inflate.CorruptStreamException;
+import dev.shardgate.proxy.gateway.inflate.TransportDecompressor;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Turns one connection's websocket messages into gateway frames: zlib-stream inflate when it is on, then the
+ * Turns one connection's websocket messages into gateway frames: transport decompression when it is on, then the
  * envelope (op, t, s and the bytes of d). It runs on the connection's read thread, so a heartbeat ACK is seen the
  * moment it arrives, never behind a backlog of dispatches waiting for the shard's thread (a false zombie under a
- * burst). Every frame it returns owns its bytes, since the inflater's buffer is reused for the next message.
+ * burst). Every frame it returns owns its bytes, since the decompressor's buffer is reused for the next message.
  *
  * <p>Threads: {@link #decode} on the read thread; {@link #close} may come from the shard's thread. Both hold this
- * object's lock (uncontended in practice), so the inflater is never freed while it inflates.
+ * object's lock (uncontended in practice), so the decompressor is never freed while it works.
  */
 final class FrameDecoder {
     /** What one websocket message turned out to be. */
@@ -33,34 +34,34 @@ final class FrameDecoder {
     record Malformed(int length, String why) implements Decoded {
     }
 
-    private final ZlibStreamInflater inflater;
+    private final TransportDecompressor decompressor;
     private final int maxFrameBytes;
     private final EnvelopeReader envelopes = new EnvelopeReader();
     private boolean closed;
 
-    /** @param inflater the connection's zlib-stream inflater, or null without transport compression */
-    FrameDecoder(ZlibStreamInflater inflater, int maxFrameBytes) {
-        this.inflater = inflater;
+    /** @param decompressor the connection's transport decompressor, or null without transport compression */
+    FrameDecoder(TransportDecompressor decompressor, int maxFrameBytes) {
+        this.decompressor = decompressor;
         this.maxFrameBytes = maxFrameBytes;
     }
 
-    /** The frame in this message, or null when zlib-stream needs more messages to complete one (or after close). */
+    /** The frame in this message, or null when the stream needs more messages to complete one (or after close). */
     synchronized Decoded decode(ByteBuffer bytes, boolean binary) {
         if (closed) {
             return null;
         }
         byte[] buf;
         int len;
-        if (inflater != null && binary) {
+        if (decompressor != null && binary) {
             try {
-                len = inflater.accept(bytes);
-            } catch (ZlibStreamInflater.CorruptStreamException e) {
+                len = decompressor.accept(bytes);
+            } catch (CorruptStreamException e) {
                 return new Broken("corrupt_stream", e.getMessage());
             }
             if (len < 0) {
                 return null;
             }
-            buf = Arrays.copyOf(inflater.output(), len);
+            buf = Arrays.copyOf(decompressor.output(), len);
         } else {
             len = bytes.remaining();
             if (len > maxFrameBytes) {
@@ -78,8 +79,8 @@ final class FrameDecoder {
 
     synchronized void close() {
         closed = true;
-        if (inflater != null) {
-            inflater.close();
+        if (decompressor != null) {
+            decompressor.close();
         }
     }
 }

@@ -6,9 +6,8 @@ import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.GatewayLimits;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Payloads;
-import dev.shardgate.proxy.config.Compression;
 import dev.shardgate.proxy.fleet.Checkpoint;
-import dev.shardgate.proxy.gateway.inflate.ZlibStreamInflater;
+import dev.shardgate.proxy.gateway.inflate.TransportDecompressor;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -26,7 +25,7 @@ import java.util.function.Consumer;
 
 /**
  * One Discord shard for the life of the process: a state machine ({@link ShardState}, changed only in
- * {@link #setState}) over a series of single-use {@link GatewayConnection}s, each with its own inflater,
+ * {@link #setState}) over a series of single-use {@link GatewayConnection}s, each with its own decompressor,
  * heartbeater and send limiter. It identifies through the process's {@link IdentifyQueue}, resumes whenever the
  * session allows, and hands every dispatch to the {@link EventSink}.
  *
@@ -257,11 +256,10 @@ public final class Shard {
         onResumeUrl = resume && !resumeUrlBroken;
         URI base = onResumeUrl ? session.resumeGatewayUrl() : ctx.gatewayUrl();
         URI uri = URI.create(base + "/?v=" + GatewayLimits.API_VERSION + "&encoding=json"
-                + (ctx.compression() == Compression.ZLIB_STREAM ? "&compress=zlib-stream" : ""));
-        ZlibStreamInflater inflater = ctx.compression() == Compression.ZLIB_STREAM
-                ? new ZlibStreamInflater(ctx.settings().maxFrameBytes()) : null;
+                + ctx.compression().queryParameter());
+        TransportDecompressor decompressor = ctx.compression().newDecompressor(ctx.settings().maxFrameBytes());
         GatewayConnection c = new GatewayConnection(uri, "shard-" + id, listener,
-                new FrameDecoder(inflater, ctx.settings().maxFrameBytes()), ctx.settings().maxFrameBytes());
+                new FrameDecoder(decompressor, ctx.settings().maxFrameBytes()), ctx.settings().maxFrameBytes());
         connection = c;
         setState(ShardState.CONNECTING, null);
         c.connect();

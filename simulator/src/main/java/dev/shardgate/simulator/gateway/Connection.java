@@ -17,7 +17,8 @@ final class Connection {
     private final long id;
     private final WebSocket socket;
     private final Endpoint endpoint;
-    private final ZlibStreamEncoder zlib;
+    /** The connection's transport compression, or null for plain text. */
+    private final TransportEncoder compression;
     private final SendRateLimiter sendLimit;
     private final GatewayRecorder recorder;
     private ConnectionState state = ConnectionState.AWAITING_AUTH;
@@ -32,12 +33,12 @@ final class Connection {
     /** The code of the close frame the client sent, or 0. */
     private int clientCloseCode;
 
-    Connection(long id, WebSocket socket, Endpoint endpoint, ZlibStreamEncoder zlib, SendRateLimiter sendLimit,
+    Connection(long id, WebSocket socket, Endpoint endpoint, TransportEncoder compression, SendRateLimiter sendLimit,
                GatewayRecorder recorder) {
         this.id = id;
         this.socket = socket;
         this.endpoint = endpoint;
-        this.zlib = zlib;
+        this.compression = compression;
         this.sendLimit = sendLimit;
         this.recorder = recorder;
         recorder.transition("connection", "NEW", ConnectionState.AWAITING_AUTH);
@@ -72,8 +73,8 @@ final class Connection {
         attributedShard = shardId;
     }
 
-    boolean zlib() {
-        return zlib != null;
+    boolean compressed() {
+        return compression != null;
     }
 
     SendRateLimiter sendLimit() {
@@ -142,20 +143,20 @@ final class Connection {
         session = null;
         if (state != ConnectionState.CLOSED) {
             transition(ConnectionState.CLOSED, why);
-            if (zlib != null) {
-                zlib.close();
+            if (compression != null) {
+                compression.close();
             }
         }
     }
 
-    /** Sends one gateway payload (compressed if the connection asked for zlib-stream), unless stalled or closed. */
+    /** Sends one gateway payload (compressed if the connection asked for it), unless stalled or closed. */
     void send(byte[] payload) {
         if (stalled || state == ConnectionState.CLOSED) {
             return;
         }
         try {
-            if (zlib != null) {
-                for (byte[] message : zlib.encode(payload)) {
+            if (compression != null) {
+                for (byte[] message : compression.encode(payload)) {
                     socket.send(message);
                 }
             } else {
@@ -166,7 +167,7 @@ final class Connection {
         }
     }
 
-    /** Sends raw bytes as one binary websocket message, bypassing compression (to corrupt the zlib stream). */
+    /** Sends raw bytes as one binary websocket message, bypassing compression (to corrupt the compressed stream). */
     void sendRaw(byte[] message) {
         if (state != ConnectionState.CLOSED) {
             try {

@@ -13,7 +13,7 @@ public enum Fault {
     CLOSE,
     /** Send a text that is not JSON. */
     GARBAGE,
-    /** Send bytes that break the zlib stream (plain text connections get garbage instead). */
+    /** Send bytes that break the compressed stream, zlib or zstd (plain text connections get garbage instead). */
     CORRUPT_ZLIB,
     /** Send op 7 Reconnect; the connection is dropped 5 s later if the client keeps it. */
     RECONNECT,

@@ -37,8 +37,11 @@ final class GatewayEngine {
     private static final byte[] HEARTBEAT_REQUEST = ascii("{\"t\":null,\"s\":null,\"op\":1,\"d\":null}");
     private static final byte[] RECONNECT = ascii("{\"t\":null,\"s\":null,\"op\":7,\"d\":null}");
     private static final byte[] GARBAGE = ascii("<html>502 Bad Gateway</html> this is not JSON {");
-    /** A deflate block header with the reserved type 11: every inflater fails on it ("invalid block type"). */
-    private static final byte[] CORRUPT_ZLIB = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x00, 0x00, 0x00, (byte) 0xFF,
+    /**
+     * Breaks either compressed stream: to an inflater it starts a deflate block of the reserved type 11 ("invalid
+     * block type"), to a zstd decompressor a block header of the reserved type 3.
+     */
+    private static final byte[] CORRUPT_STREAM = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x00, 0x00, 0x00, (byte) 0xFF,
         (byte) 0xFF};
     private static final byte[] RESUMED_D = ascii("{\"_trace\":[\"[\\\"shardgate-sim\\\",{\\\"micros\\\":0}]\"]}");
     /** Discord closes the socket "a few seconds" after op 7 if the client keeps it (§11). */
@@ -84,16 +87,17 @@ final class GatewayEngine {
     void onOpen(WebSocket socket, Endpoint endpoint, String resourceDescriptor) {
         GatewayQuery query = GatewayQuery.parse(resourceDescriptor);
         Connection c = new Connection(nextConnectionId++, socket, endpoint,
-                query.zlibStream() ? new ZlibStreamEncoder(settings.zlibSplitAbove()) : null,
+                query.supportedCompress() ? TransportEncoder.forCompress(query.compress(), settings.zlibSplitAbove())
+                        : null,
                 new SendRateLimiter(settings.clock(), GatewayLimits.SEND_LIMIT, GatewayLimits.SEND_WINDOW), recorder);
         connections.put(socket, c);
-        recorder.connectionOpened();
+        recorder.connectionOpened(query.compress());
         if (!query.supportedVersion()) {
             closeWith(c, CloseCode.INVALID_API_VERSION.code(), "Invalid API version");
         } else if (!"json".equals(query.encoding())) {
             closeWith(c, CloseCode.DECODE_ERROR.code(), "the simulator speaks encoding=json only");
-        } else if (!query.compress().isEmpty() && !query.zlibStream()) {
-            closeWith(c, CloseCode.DECODE_ERROR.code(), "the simulator supports compress=zlib-stream only");
+        } else if (!query.supportedCompress()) {
+            closeWith(c, CloseCode.DECODE_ERROR.code(), "compress must be zlib-stream or zstd-stream");
         } else {
             c.heartbeatDeadline(now().plus(settings.heartbeatTimeout()));
             c.send(ascii("{\"t\":null,\"s\":null,\"op\":10,\"d\":{\"heartbeat_interval\":"
@@ -570,8 +574,8 @@ final class GatewayEngine {
                 case CLOSE -> closeWith(c, closeCode, "closed by the simulator");
                 case GARBAGE -> c.send(GARBAGE);
                 case CORRUPT_ZLIB -> {
-                    if (c.zlib()) {
-                        c.sendRaw(CORRUPT_ZLIB);
+                    if (c.compressed()) {
+                        c.sendRaw(CORRUPT_STREAM);
                     } else {
                         c.send(GARBAGE);
                     }

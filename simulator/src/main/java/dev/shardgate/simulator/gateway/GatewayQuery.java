@@ -44,7 +44,8 @@ record GatewayQuery(int version, String encoding, String compress) {
         return version == 10 || version == 9;
     }
 
-    boolean zlibStream() {
-        return "zlib-stream".equals(compress);
+    /** No transport compression, or one that Discord offers (§2.2). */
+    boolean supportedCompress() {
+        return compress.isEmpty() || "zlib-stream".equals(compress) || "zstd-stream".equals(compress);
     }
 }

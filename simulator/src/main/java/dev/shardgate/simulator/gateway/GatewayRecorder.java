@@ -22,6 +22,7 @@ final class GatewayRecorder {
     private final BoundedLog<CommandRecord> commands;
     private final BoundedLog<DispatchRecord> ledger;
     private final ConcurrentHashMap<Integer, AtomicLong> closesSent = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicLong> connectionsByCompress = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, AtomicLong> closesReceived = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Session> sessions = new ConcurrentHashMap<>();
     private final AtomicInteger connections = new AtomicInteger();
@@ -67,8 +68,9 @@ final class GatewayRecorder {
         sessions.put(s.id(), s);
     }
 
-    void connectionOpened() {
+    void connectionOpened(String compress) {
         connections.incrementAndGet();
+        connectionsByCompress.computeIfAbsent(compress, c -> new AtomicLong()).incrementAndGet();
     }
 
     void connectionClosed() {
@@ -127,8 +129,12 @@ final class GatewayRecorder {
         return counts(closesReceived);
     }
 
-    private static Map<Integer, Long> counts(ConcurrentHashMap<Integer, AtomicLong> byCode) {
-        Map<Integer, Long> out = new TreeMap<>();
+    Map<String, Long> connectionsByCompress() {
+        return counts(connectionsByCompress);
+    }
+
+    private static <K> Map<K, Long> counts(ConcurrentHashMap<K, AtomicLong> byCode) {
+        Map<K, Long> out = new TreeMap<>();
         byCode.forEach((code, n) -> out.put(code, n.get()));
         return out;
     }

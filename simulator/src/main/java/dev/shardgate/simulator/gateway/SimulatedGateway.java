@@ -197,6 +197,11 @@ public final class SimulatedGateway implements AutoCloseable {
         return recorder.commands(c -> c.shardId() == shardId);
     }
 
+    /** Gateway connections opened so far, by the {@code compress} value of their URL ("" for none). */
+    public Map<String, Long> connectionsByCompress() {
+        return recorder.connectionsByCompress();
+    }
+
     /** Open gateway connections (a connection swallowed by {@link ResumeFault#NO_HELLO} is not one). */
     public int connectionCount() {
         return recorder.connections();

@@ -12,19 +12,19 @@ import java.util.zip.Deflater;
  * compressed payload over several websocket messages so clients have to reassemble it. Owned by the gateway
  * loop thread; {@link #close()} frees the native deflater.
  */
-final class ZlibStreamEncoder implements AutoCloseable {
+public final class ZlibStreamEncoder implements TransportEncoder {
     private final Deflater deflater = new Deflater();
     private final byte[] chunk = new byte[16 * 1024];
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final int splitAbove;
 
     /** @param splitAbove the largest websocket message to send; 0 sends each payload as one message */
-    ZlibStreamEncoder(int splitAbove) {
+    public ZlibStreamEncoder(int splitAbove) {
         this.splitAbove = splitAbove;
     }
 
-    /** Compresses one payload; the result is the websocket messages to send, in order. */
-    List<byte[]> encode(byte[] payload) {
+    @Override
+    public List<byte[]> encode(byte[] payload) {
         deflater.setInput(payload);
         out.reset();
         int n;

@@ -56,7 +56,10 @@ class WireFormatTest {
 
     @Test
     void queryStringVersionsAndCompression() {
-        assertTrue(GatewayQuery.parse("/?v=10&encoding=json&compress=zlib-stream").zlibStream());
+        assertTrue(GatewayQuery.parse("/?v=10&encoding=json&compress=zlib-stream").supportedCompress());
+        assertTrue(GatewayQuery.parse("/?v=10&encoding=json&compress=zstd-stream").supportedCompress());
+        assertTrue(GatewayQuery.parse("/?v=10&encoding=json").supportedCompress());
+        assertEquals(false, GatewayQuery.parse("/?v=10&compress=gzip").supportedCompress());
         assertTrue(GatewayQuery.parse("/?v=9").supportedVersion());
         assertEquals(-1, GatewayQuery.parse("/?v=ten").version());
         assertEquals(false, GatewayQuery.parse("/?v=8").supportedVersion());

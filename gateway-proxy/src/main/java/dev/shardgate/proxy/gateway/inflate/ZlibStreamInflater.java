@@ -1,107 +1,104 @@
 package dev.shardgate.proxy.gateway.inflate;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
  * Discord's {@code zlib-stream} transport decompression for one connection (discord-gateway.md §3.3): the whole
  * server-to-client direction is one deflate stream with a sync flush ({@code 00 00 FF FF}) after every payload.
- * Messages are buffered until one ends with that suffix, then inflated into an output buffer that is reused for
- * every payload of the connection. Never share an instance between connections.
+ * A message that ends with that suffix and carries a whole payload (the usual case) is inflated straight from the
+ * websocket's buffer; the parts of a payload split over several messages are collected until one ends with it.
  *
- * <p>Not thread-safe: used only by the owning shard's thread.
+ * <p>Memory per connection: the JDK's native inflater (about 7 KB of zlib state plus its 32 KB window, allocated
+ * on first use), an output buffer that starts at {@value #OUTPUT_INITIAL} bytes (a typical dispatch is 0.5–3 KB
+ * inflated) and a buffer for split payloads that starts at {@value #PENDING_INITIAL} bytes and exists only once a
+ * payload arrives in parts. Both double as needed, up to GATEWAY_MAX_FRAME_BYTES, and are given back when they
+ * grew past {@value #RETAIN_LIMIT} bytes (an occasional big GUILD_CREATE or READY): an idle shard holds about
+ * 43 KB (39 KB of it native) where it held 128 KB of heap buffers before, and a big payload is not pinned.
+ *
+ * <p>Not thread-safe: the owner serialises calls (see {@link TransportDecompressor}).
  */
-public final class ZlibStreamInflater implements AutoCloseable {
-    private static final int INITIAL_CAPACITY = 64 * 1024;
+public final class ZlibStreamInflater implements TransportDecompressor {
+    static final int OUTPUT_INITIAL = 4 * 1024;
+    static final int PENDING_INITIAL = 1024;
+    static final int RETAIN_LIMIT = 64 * 1024;
+    private static final byte[] EMPTY = new byte[0];
 
     private final Inflater inflater = new Inflater();
-    private final int maxPayloadBytes;
-    private byte[] pending = new byte[INITIAL_CAPACITY];
+    private final ElasticBuffer pending;
     private int pendingLength;
-    private byte[] output = new byte[INITIAL_CAPACITY];
+    private final ElasticBuffer output;
 
-    /** @param maxPayloadBytes the largest inflated payload accepted; beyond it the stream is treated as broken */
+    /** @param maxPayloadBytes the largest payload accepted, compressed or inflated; beyond it the stream is broken */
     public ZlibStreamInflater(int maxPayloadBytes) {
-        this.maxPayloadBytes = maxPayloadBytes;
+        pending = new ElasticBuffer(PENDING_INITIAL, RETAIN_LIMIT, maxPayloadBytes, "compressed payload");
+        output = new ElasticBuffer(OUTPUT_INITIAL, RETAIN_LIMIT, maxPayloadBytes, "inflated payload");
     }
 
-    /**
-     * Takes one binary WebSocket message.
-     *
-     * @return the length of the completed payload, now at the start of {@link #output()}, or -1 while the payload
-     *     continues in later messages
-     * @throws CorruptStreamException when the bytes are not a valid continuation of this stream or the payload is
-     *     larger than allowed; the connection must then be dropped and resumed on a fresh inflater
-     */
+    @Override
     public int accept(ByteBuffer message) throws CorruptStreamException {
+        output.release();
         int n = message.remaining();
-        if (pendingLength + n > maxPayloadBytes) {
-            throw new CorruptStreamException("compressed payload exceeds " + maxPayloadBytes + " bytes");
+        if (pendingLength == 0 && n >= 4 && message.hasArray()
+                && endsWithSyncFlush(message.array(), message.arrayOffset() + message.limit())) {
+            int len = inflate(message.array(), message.arrayOffset() + message.position(), n);
+            message.position(message.limit());
+            return len;
         }
-        ensurePending(pendingLength + n);
-        message.get(pending, pendingLength, n);
+        byte[] buf = pending.ensure((long) pendingLength + n);
+        message.get(buf, pendingLength, n);
         pendingLength += n;
-        if (!endsWithSyncFlush()) {
+        if (!endsWithSyncFlush(buf, pendingLength)) {
             return -1;
         }
-        inflater.setInput(pending, 0, pendingLength);
+        try {
+            return inflate(buf, 0, pendingLength);
+        } finally {
+            pendingLength = 0;
+            pending.release();
+        }
+    }
+
+    private int inflate(byte[] input, int offset, int length) throws CorruptStreamException {
+        inflater.setInput(input, offset, length);
         int total = 0;
         try {
             while (true) {
-                if (total == output.length) {
-                    if (output.length >= maxPayloadBytes) {
-                        throw new CorruptStreamException("inflated payload exceeds " + maxPayloadBytes + " bytes");
+                byte[] out = output.bytes();
+                total += inflater.inflate(out, total, out.length - total);
+                if (total < out.length) {
+                    if (inflater.needsInput()) {
+                        return total;
                     }
-                    output = Arrays.copyOf(output, (int) Math.min((long) output.length * 2, maxPayloadBytes));
-                }
-                int k = inflater.inflate(output, total, output.length - total);
-                total += k;
-                if (k == 0 && inflater.needsInput()) {
-                    break;
-                }
-                if (k == 0 && total < output.length) {
                     throw new CorruptStreamException(inflater.finished()
                             ? "zlib stream ended although Discord keeps it open" : "zlib stream stalled");
                 }
+                output.ensure(total + 1L);
             }
         } catch (DataFormatException e) {
             throw new CorruptStreamException("corrupt zlib data: " + e.getMessage());
         } finally {
-            pendingLength = 0;
+            inflater.setInput(EMPTY); // do not keep the websocket's message reachable until the next payload
         }
-        return total;
     }
 
-    /** The reused output buffer; valid until the next {@link #accept}. */
+    @Override
     public byte[] output() {
-        return output;
+        return output.bytes();
     }
 
-    private boolean endsWithSyncFlush() {
-        int n = pendingLength;
-        return n >= 4 && pending[n - 4] == 0 && pending[n - 3] == 0 && pending[n - 2] == (byte) 0xFF
-                && pending[n - 1] == (byte) 0xFF;
+    @Override
+    public int heapBufferBytes() {
+        return pending.capacity() + output.capacity();
     }
 
-    private void ensurePending(int needed) {
-        if (needed > pending.length) {
-            pending = Arrays.copyOf(pending, Math.max(needed, pending.length * 2));
-        }
+    private static boolean endsWithSyncFlush(byte[] b, int end) {
+        return end >= 4 && b[end - 4] == 0 && b[end - 3] == 0 && b[end - 2] == (byte) 0xFF && b[end - 1] == (byte) 0xFF;
     }
 
     @Override
     public void close() {
         inflater.end();
-    }
-
-    /** The connection's compressed stream cannot be decoded any further. */
-    public static final class CorruptStreamException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        public CorruptStreamException(String message) {
-            super(message);
-        }
     }
 }

@@ -1,0 +1,34 @@
+package dev.shardgate.proxy.gateway.inflate;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One connection's gateway transport decompression ({@code compress=zlib-stream} or {@code zstd-stream},
+ * discord-gateway.md §3.3, §3.4): the whole server-to-client direction is one compressed stream, so an instance
+ * lives exactly as long as its websocket and is never shared. Payloads land in an output buffer that is reused for
+ * the next payload.
+ *
+ * <p>Not thread-safe: the owner serialises {@link #accept} and {@link #close}.
+ */
+public interface TransportDecompressor extends AutoCloseable {
+
+    /**
+     * Takes one binary websocket message.
+     *
+     * @return the length of the completed payload, now at the start of {@link #output()}, or -1 while the payload
+     *     continues in later messages
+     * @throws CorruptStreamException when the bytes are not a valid continuation of this stream or the payload is
+     *     larger than allowed; the connection must then be dropped and resumed on a fresh decompressor
+     */
+    int accept(ByteBuffer message) throws CorruptStreamException;
+
+    /** The reused output buffer; valid until the next {@link #accept}. */
+    byte[] output();
+
+    /** Heap bytes held for buffers right now, outside the library's native state (for tests and benchmarks). */
+    int heapBufferBytes();
+
+    /** Frees the native state; the instance cannot be used afterwards. */
+    @Override
+    void close();
+}
