@@ -172,6 +172,23 @@ public final class RestRoleBench {
         f.row("429s at the simulator during the proxied run; failed requests", limited + "; "
                 + (through.failed() + direct.failed()), "0; 0", Verdict.of(limited == 0 && through.failed() == 0
                 && direct.failed() == 0));
+        if (addedP50 > GOAL_P50_MS || addedP99 > GOAL_P99_MS || own.p50 > GOAL_P50_MS || own.p99 > GOAL_P99_MS) {
+            f.note(String.format(Locale.ROOT, "What limits the added latency: the proxy's own work (handling minus "
+                    + "the exchange with the simulator) is %s at the median; the rest of the difference is a second "
+                    + "loopback hop and the JDK HttpClient's hand-offs between threads (its selector thread, its "
+                    + "executor, the request's virtual thread), each a wake-up that costs tens of microseconds on an "
+                    + "idle machine and milliseconds when other processes hold the cores; the tails follow the "
+                    + "machine's load (the direct requests' own p99 is %s).", ms(own.p50),
+                    ms(latency.direct.millis(99))));
+        }
+        if (rate < GOAL_RATE) {
+            f.note(String.format(Locale.ROOT, "What limits the throughput: CPU. The proxy needs %.2f ms of CPU per "
+                    + "request; by JFR (`--jfr`), about half of it is the JDK HttpClient sending upstream, 15 %% the "
+                    + "JDK HttpServer (its Date header included), 10 %% the proxy's own code and the limiter, the rest "
+                    + "virtual-thread and CompletableFuture hand-offs. The JDK HttpServer is not the main cost; the "
+                    + "JDK HttpClient is. The simulator and the clients share the same 2 cores (%.0f %% of a core).",
+                    proxyCpu / through.requests() * 1e3, 100 * benchCpu / through.seconds()));
+        }
         return f;
     }
 
