@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One benchmark's section of {@code docs/benchmarks.md} (the fragment contract): a {@code ## title}, what is measured
  * and how, the table {@code | figure | measured | goal or peer | verdict |}, then one line per missed goal saying
- * what limits the figure. Built by one thread.
+ * what limits the figure (one line for figures missed for the same reason). Built by one thread.
  */
 public final class Fragment {
     /** The verdict of a figure that has no goal, only information or a peer to read it against. */
@@ -18,7 +20,8 @@ public final class Fragment {
     private final String title;
     private final StringBuilder description = new StringBuilder();
     private final List<String> rows = new ArrayList<>();
-    private final List<String> limits = new ArrayList<>();
+    /** What limits a missed figure, to the figures it limits, in the order first given. */
+    private final Map<String, List<String>> limits = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
 
     public Fragment(String title) {
@@ -40,12 +43,13 @@ public final class Fragment {
     }
 
     /**
-     * A figure against a goal; when it misses, {@code limitedBy} is printed under the table as what limits it.
+     * A figure against a goal; when it misses, {@code limitedBy} is printed under the table as what limits it,
+     * once for all the missed figures given the same text.
      */
     public Fragment goal(String figure, String measured, String goal, boolean meets, String limitedBy) {
         row(figure, measured, goal, meets ? "meets" : "misses");
         if (!meets) {
-            limits.add("- **" + figure + "** misses its goal: " + limitedBy);
+            limits.computeIfAbsent(limitedBy, k -> new ArrayList<>()).add("**" + figure + "**");
         }
         return this;
     }
@@ -70,7 +74,9 @@ public final class Fragment {
         rows.forEach(r -> md.append(r).append('\n'));
         if (!limits.isEmpty()) {
             md.append('\n');
-            limits.forEach(l -> md.append(l).append('\n'));
+            limits.forEach((limitedBy, figures) -> md.append("- ").append(String.join(", ", figures))
+                    .append(figures.size() == 1 ? " misses its goal: " : " miss their goals: ").append(limitedBy)
+                    .append('\n'));
         }
         if (!notes.isEmpty()) {
             md.append('\n');

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.testkit.NatsServerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,9 +21,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway proxy as it ships: {@code java <flags> -jar gateway-proxy.jar} in a child JVM, configured by
- * environment variables (CONTRACT.md) with the gateway role only, so its resident memory, threads and CPU can be read
- * from {@code /proc} apart from the benchmark's own JVM. Output goes to a log file. {@link #close()} sends SIGTERM,
- * then SIGKILL if it has not exited within 20 s. Used by the benchmark's main thread.
+ * environment variables (CONTRACT.md), so its resident memory, threads and CPU can be read from {@code /proc} apart
+ * from the benchmark's own JVM. It runs the gateway role alone unless the settings say otherwise ({@code ROLES});
+ * with the REST role it serves on a free {@code REST_PORT}. The flags are {@code --jvm}'s plus, with {@code --jfr},
+ * a flight recording written when it exits. Output goes to a log file. {@link #close()} sends SIGTERM (so the
+ * recording is written), then SIGKILL if it has not exited within 20 s. Used by the benchmark's main thread.
  */
 public final class ProxyChild implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,19 +33,36 @@ public final class ProxyChild implements AutoCloseable {
 
     private final Process process;
     private final int adminPort;
+    /** 0 without the REST role. */
+    private final int restPort;
     private final Path log;
 
-    private ProxyChild(Process process, int adminPort, Path log) {
+    private ProxyChild(Process process, int adminPort, int restPort, Path log) {
         this.process = process;
         this.adminPort = adminPort;
+        this.restPort = restPort;
         this.log = log;
     }
 
     /**
      * Starts the proxy against the simulator's API and the nats-server; {@code extra} adds or overrides settings
-     * (e.g. {@code SHARD_IDS}).
+     * (e.g. {@code SHARD_IDS}, or {@code ROLES=gateway,rest}).
      */
     public static ProxyChild start(BenchOptions options, String apiUrl, String natsUrl, Map<String, String> extra) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("NATS_URL", natsUrl);
+        settings.putAll(extra);
+        return launch(options, apiUrl, settings);
+    }
+
+    /** Starts the REST role alone ({@code ROLES=rest}, which needs no NATS) against the simulator's API. */
+    public static ProxyChild startRestRole(BenchOptions options, String apiUrl, Map<String, String> extra) {
+        Map<String, String> settings = new HashMap<>(extra);
+        settings.put("ROLES", "rest");
+        return launch(options, apiUrl, settings);
+    }
+
+    private static ProxyChild launch(BenchOptions options, String apiUrl, Map<String, String> settings) {
         if (!Files.isRegularFile(options.proxyJar())) {
             throw new IllegalStateException(options.proxyJar().toAbsolutePath() + " is missing: build it with "
                     + "./mvnw -B -q -pl bench -am package -DskipTests (or pass --proxy-jar)");
@@ -51,15 +71,15 @@ public final class ProxyChild implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("DISCORD_TOKEN", "sim-token");
         env.put("DISCORD_API_URL", apiUrl);
-        env.put("NATS_URL", natsUrl);
         env.put("ROLES", "gateway");
         env.put("ADMIN_PORT", Integer.toString(adminPort));
-        env.put("REST_PORT", "0");
         env.put("INSTANCE_ID", "bench");
-        env.putAll(extra);
+        env.putAll(settings);
+        int restPort = List.of(env.get("ROLES").split(",")).contains("rest") ? NatsServerProcess.freePort() : 0;
+        env.put("REST_PORT", Integer.toString(restPort));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(options.jvmFlags());
+        command.addAll(options.proxyJvmFlags());
         command.add("-jar");
         command.add(options.proxyJar().toString());
         try {
@@ -67,7 +87,7 @@ public final class ProxyChild implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().putAll(env);
-            return new ProxyChild(pb.start(), adminPort, log);
+            return new ProxyChild(pb.start(), adminPort, restPort, log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
@@ -81,37 +101,84 @@ public final class ProxyChild implements AutoCloseable {
         return ProcessStats.of(pid());
     }
 
+    /** The REST base a client is pointed at: {@code http://127.0.0.1:PORT/api/v10}. */
+    public String restUrl() {
+        if (restPort == 0) {
+            throw new IllegalStateException("the proxy runs without the REST role");
+        }
+        return "http://127.0.0.1:" + restPort + "/api/v10";
+    }
+
+    /**
+     * Waits until {@code /readyz} answers 200 and, with the REST role, the REST port takes connections (the proxy
+     * can be ready before its REST port opens); fails with the log if the proxy exits or takes longer.
+     */
+    public void awaitReady(Duration patience) throws InterruptedException {
+        await("become ready", patience, () -> {
+            int status = send("/readyz", HttpResponse.BodyHandlers.discarding()).statusCode();
+            if (status != 200) {
+                return "/readyz answered " + status;
+            }
+            if (restPort != 0) {
+                new Socket("127.0.0.1", restPort).close();
+            }
+            return null;
+        });
+    }
+
     /** Waits until {@code /shards} lists {@code shards} shards, all READY or RESUMED; returns how long it took. */
     public Duration awaitServing(int shards, Duration patience) throws InterruptedException {
         long start = System.nanoTime();
-        long deadline = start + patience.toNanos();
+        await("serve " + shards + " shards", patience, () -> {
+            List<JsonNode> list = new ArrayList<>();
+            JSON.readTree(get("/shards")).forEach(list::add);
+            long serving = list.stream().filter(s -> s.path("state").asText().matches("READY|RESUMED")).count();
+            return list.size() == shards && serving == shards ? null : serving + " of " + shards + " serving";
+        });
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** One look at the proxy: null once it is in the awaited state, else what it still lacks. */
+    private interface Probe {
+        String lacking() throws IOException, InterruptedException;
+    }
+
+    /** Asks {@code probe} every 250 ms until it is satisfied; fails with the log if the proxy exits or time is up. */
+    private void await(String what, Duration patience, Probe probe) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the proxy exited with " + process.exitValue() + ":\n" + logTail());
             }
             try {
-                List<JsonNode> list = new ArrayList<>();
-                JSON.readTree(get("/shards")).forEach(list::add);
-                long serving = list.stream().filter(s -> s.path("state").asText().matches("READY|RESUMED")).count();
-                if (list.size() == shards && serving == shards) {
-                    return Duration.ofNanos(System.nanoTime() - start);
+                last = probe.lacking();
+                if (last == null) {
+                    return;
                 }
-                last = serving + " of " + shards + " serving";
             } catch (IOException e) {
                 last = e.toString();
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("the proxy did not serve " + shards + " shards within " + patience + " ("
-                + last + "):\n" + logTail());
+        throw new IllegalStateException("the proxy did not " + what + " within " + patience + " (" + last + "):\n"
+                + logTail());
     }
 
     /** The body of an admin HTTP GET. */
     public String get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
-                + path)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        return response.body();
+        return send(path, HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The proxy's metrics now. */
+    public PrometheusText metrics() throws IOException, InterruptedException {
+        return new PrometheusText(get("/metrics"));
+    }
+
+    private <T> HttpResponse<T> send(String path, HttpResponse.BodyHandler<T> body)
+            throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(10)).build(), body);
     }
 
     /**

@@ -49,6 +49,7 @@ final class RestHandler implements HttpHandler {
     /** Discord requires a {@code DiscordBot (url, version)} User-Agent; used when the client sends none. */
     static final String USER_AGENT = "DiscordBot (https://github.com/shardgate/shardgate, 0.1.0)";
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final byte[] NO_BODY = new byte[0];
     private static final long RETRY_BACKOFF_NANOS = 250_000_000L;
     /** A permit granted within this time of its request reaching the limiter did not wait for any limit. */
     private static final long NO_WAIT_NANOS = 1_000_000L;
@@ -117,13 +118,17 @@ final class RestHandler implements HttpHandler {
             return;
         }
         Optional<byte[]> body;
-        // A client that sends its body too slowly is cut off instead of holding the request open for ever.
-        ScheduledFuture<?> cutOff = timeouts.schedule(exchange::close, config.clientTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
-        try {
-            body = readBody(exchange);
-        } finally {
-            cutOff.cancel(false);
+        if (hasBody(exchange)) {
+            // A client that sends its body too slowly is cut off instead of holding the request open for ever.
+            ScheduledFuture<?> cutOff = timeouts.schedule(exchange::close, config.clientTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            try {
+                body = readBody(exchange);
+            } finally {
+                cutOff.cancel(false);
+            }
+        } else {
+            body = Optional.of(NO_BODY);
         }
         if (body.isEmpty()) {
             reply(exchange, "invalid", ProxyReply.error(413, "body_too_large", "the request body is over "
@@ -302,6 +307,16 @@ final class RestHandler implements HttpHandler {
         String presented = exchange.getRequestHeaders().getFirst(RestHeaders.SECRET);
         return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
                 config.secret().get().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Whether the request has a body to read (HTTP/1.1: a {@code Content-Length} above 0 or a
+     * {@code Transfer-Encoding}); most requests, GETs, have none and need no cut-off timer.
+     */
+    private static boolean hasBody(HttpExchange exchange) {
+        var headers = exchange.getRequestHeaders();
+        String length = headers.getFirst("Content-Length");
+        return headers.containsKey("Transfer-Encoding") || (length != null && !length.trim().equals("0"));
     }
 
     /** The whole body, or empty when it is over the limit (it is then not read further). */

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * The REST role: an HTTP proxy in front of Discord's API that paces requests by Discord's limits.
@@ -75,8 +76,10 @@ public final class RestProxy implements AutoCloseable {
                 .executor(requests)
                 .build();
         ClientWatch watch = new ClientWatch(server.getAddress().getPort());
-        ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(
+        ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1,
                 r -> Thread.ofPlatform().daemon().name("rest-timeouts").unstarted(r));
+        // A cut-off cancelled because the body arrived leaves the queue at once instead of after REST_CLIENT_TIMEOUT.
+        timeouts.setRemoveOnCancelPolicy(true);
         server.createContext("/", new RestHandler(config, apiUrl, token, limiter, client, watch,
                 new RestMetrics(registry), timeouts));
         server.setExecutor(requests);
