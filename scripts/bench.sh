@@ -7,13 +7,16 @@
 # Usage: scripts/bench.sh [--smoke] [--jvm "<gateway proxy JVM flags>"]
 #   --smoke  a few seconds per benchmark, same code paths, to prove they work; the page goes to
 #            target/bench/benchmarks.md instead of docs/benchmarks.md
-#   --jvm    JVM flags for the gateway proxy child of the benchmarks that launch one (e.g. "-Xmx64m -XX:+UseSerialGC")
+#   --jvm    JVM flags for the gateway proxy child of the benchmarks that launch one (e.g. "-Xmx64m -XX:+UseSerialGC");
+#            by default the flags the proxy ships with, as scripts/gateway-proxy.sh runs it (its JVM argument file)
 # Output: target/bench/<Benchmark>.md (fragments) and target/bench/<Benchmark>.log (each benchmark's own output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 smoke=()
-jvm=""
+jvm="@gateway-proxy/src/main/jvm/jvm.options"
+# As scripts/gateway-proxy.sh runs the proxy; the children inherit it.
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --smoke) smoke=(--smoke); shift ;;
