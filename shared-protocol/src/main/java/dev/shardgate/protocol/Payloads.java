@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 
 /** The payloads a shard sends on its own: Identify (op 2), Resume (op 6) and Heartbeat (op 1). */
 public final class Payloads {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = Json.FACTORY;
     private static final String LIBRARY = "shardgate";
 
     private Payloads() {

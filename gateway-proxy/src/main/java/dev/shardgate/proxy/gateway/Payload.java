@@ -3,8 +3,8 @@ package dev.shardgate.proxy.gateway;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import dev.shardgate.protocol.GatewayFrame;
+import dev.shardgate.protocol.Json;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,12 +16,7 @@ import java.util.Set;
  * nonce) with a streaming parser, without building a tree of megabyte-sized READY payloads.
  */
 final class Payload {
-    /**
-     * A shared bounded pool of parser buffers: Jackson's default pool is per thread, and every shard's thread is a
-     * long-lived virtual thread, so it would keep about 8 KB of buffers per shard for the few payloads read here.
-     */
-    private static final JsonFactory JSON = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedBoundedPool())
-            .build();
+    private static final JsonFactory JSON = Json.FACTORY;
 
     private Payload() {
     }
