@@ -1,20 +1,21 @@
 package dev.shardgate.bench.gateway;
 
+import dev.shardgate.bench.support.BenchMain;
+import dev.shardgate.bench.support.BenchOptions;
+import dev.shardgate.bench.support.Distribution;
+import dev.shardgate.bench.support.Fragment;
+import dev.shardgate.bench.support.ProcessStats;
 import dev.shardgate.proxy.config.Compression;
 import dev.shardgate.proxy.gateway.inflate.CorruptStreamException;
 import dev.shardgate.proxy.gateway.inflate.TransportDecompressor;
 import dev.shardgate.simulator.events.EventFactory;
 import dev.shardgate.simulator.events.SimEvent;
 import dev.shardgate.simulator.gateway.TransportEncoder;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -23,7 +24,7 @@ import java.util.Locale;
  * simulator's {@link EventFactory} (messages, interactions, typing, reactions, presences, member joins over 50
  * guilds), compressed by the simulator's encoders the way Discord does (one stream per connection, flushed after
  * every payload). Measures the bytes on the wire, the proxy's decompressors on this thread (CPU per event, median
- * of passes, with the p99 and max of single messages; heap allocated per frame) and what one decompressor holds
+ * of passes, with the p99 and max of single messages; heap allocated per frame, over all passes) and what one decompressor holds
  * per connection at rest: its heap buffers, and the resident memory that {@value #RESTING} decompressors added to
  * this process after decompressing the stream (heap plus native state such as zstd's window).
  *
@@ -45,21 +46,19 @@ public final class CompressionBench {
     }
 
     private record Result(Compression mode, long plainBytes, long wireBytes, int events, double nsPerEvent,
-                          double p99Ns, double maxNs, double allocatedPerFrame, int heapAtRest, double rssPerConnection,
-                          String window) {
+                          Distribution singleMessage, double allocatedPerFrame, int heapAtRest,
+                          double rssPerConnection, String window) {
     }
 
     private CompressionBench() {
     }
 
-    public static void main(String[] args) throws Exception {
-        List<String> options = Arrays.asList(args);
-        boolean smoke = options.contains("--smoke");
-        int out = options.indexOf("--out");
-        if (out >= 0 && out + 1 >= args.length) {
-            throw new IllegalArgumentException("--out needs a file name");
-        }
-        Size size = smoke ? new Size(2_000, 3, 1) : new Size(20_000, 9, 3);
+    public static void main(String[] args) {
+        BenchMain.run(CompressionBench.class, args, CompressionBench::measure);
+    }
+
+    private static Fragment measure(BenchOptions options) throws Exception {
+        Size size = options.smoke() ? new Size(2_000, 3, 1) : new Size(20_000, 9, 3);
         List<byte[]> payloads = eventMix(size.events());
         List<byte[]> restingPayloads = new ArrayList<>();
         for (long bytes = 0; bytes < RESTING_STREAM_BYTES; bytes += restingPayloads.getLast().length) {
@@ -69,12 +68,7 @@ public final class CompressionBench {
         for (Compression mode : new Compression[] {Compression.ZLIB_STREAM, Compression.ZSTD_STREAM}) {
             results.add(measure(mode, payloads, restingPayloads, size));
         }
-        String fragment = fragment(results, size);
-        if (out >= 0) {
-            Files.writeString(Path.of(args[out + 1]), fragment);
-        } else {
-            System.out.print(fragment);
-        }
+        return fragment(results, size, options.smoke());
     }
 
     /** Dispatch payloads as Discord frames them, {@code d} from the simulator's event mix. */
@@ -107,8 +101,8 @@ public final class CompressionBench {
 
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long thread = Thread.currentThread().threadId();
-        List<Double> nsPerEvent = new ArrayList<>();
-        List<Double> allocated = new ArrayList<>();
+        long[] passNanos = new long[size.passes()];
+        long allocatedBytes = 0;
         int heapAtRest = 0;
         for (int pass = 0; pass < size.warmups() + size.passes(); pass++) {
             ByteBuffer[] wrapped = wrap(messages);
@@ -123,8 +117,8 @@ public final class CompressionBench {
                 long bytes = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
                 sink = checksum;
                 if (pass >= size.warmups()) {
-                    nsPerEvent.add((double) elapsed / payloads.size());
-                    allocated.add((double) bytes / messages.size());
+                    passNanos[pass - size.warmups()] = elapsed;
+                    allocatedBytes += bytes;
                     heapAtRest = d.heapBufferBytes();
                 }
             }
@@ -141,10 +135,9 @@ public final class CompressionBench {
                 }
             }
         }
-        Arrays.sort(single);
-        return new Result(mode, plain, wire, payloads.size(), median(nsPerEvent),
-                single[(int) Math.min(single.length - 1, Math.ceil(single.length * 0.99) - 1)],
-                single[single.length - 1], median(allocated), heapAtRest,
+        return new Result(mode, plain, wire, payloads.size(),
+                nanos(new Distribution(passNanos).p50()) / payloads.size(), new Distribution(single),
+                (double) allocatedBytes / ((long) messages.size() * size.passes()), heapAtRest,
                 rssPerRestingConnection(mode, encode(mode, restingPayloads)),
                 mode == Compression.ZSTD_STREAM ? zstdWindow(messages.get(0)) : "32 KB (deflate)");
     }
@@ -160,7 +153,7 @@ public final class CompressionBench {
      * and there is no GC in between, which might hand heap back to the OS and hide the figure.
      */
     private static double rssPerRestingConnection(Compression mode, List<byte[]> messages)
-            throws IOException, CorruptStreamException {
+            throws CorruptStreamException {
         List<TransportDecompressor> resting = new ArrayList<>(RESTING);
         ByteBuffer[] wrapped = wrap(messages);
         try {
@@ -178,13 +171,8 @@ public final class CompressionBench {
         }
     }
 
-    private static long residentBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new IOException("no VmRSS in /proc/self/status");
+    private static long residentBytes() {
+        return ProcessStats.of(ProcessHandle.current().pid()).rssBytes();
     }
 
     /** The window the stream's frame header declares (RFC 8878 §3.1.1.1.2), which each decompressor allocates. */
@@ -198,66 +186,56 @@ public final class CompressionBench {
         return ((base + base / 8 * (w & 7)) >> 10) + " KB";
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        return sorted.get(sorted.size() / 2);
+    /** Nanoseconds from the milliseconds {@link Distribution} quotes. */
+    private static double nanos(double millis) {
+        return millis * 1e6;
     }
 
-    private static String fragment(List<Result> results, Size size) {
+    private static Fragment fragment(List<Result> results, Size size, boolean smoke) {
         Result zlib = results.get(0);
-        Result zstd = results.get(1);
-        StringBuilder sb = new StringBuilder();
-        sb.append("## Gateway transport compression: zlib-stream and zstd-stream\n\n");
-        sb.append(String.format(Locale.ROOT, "The same %,d dispatches of the simulator's event mix (%,d bytes on "
+        Fragment f = new Fragment("Gateway transport compression: zlib-stream and zstd-stream"
+                + (smoke ? " (smoke)" : ""));
+        f.describe(String.format(Locale.ROOT, "The same %,d dispatches of the simulator's event mix (%,d bytes on "
                 + "average) compressed by the simulator's encoders as Discord sends them, then decompressed by the "
                 + "proxy's decompressors on one thread: CPU per event is the median of %d passes (p99 and max of "
-                + "single messages over all passes), allocation from the thread's allocation counter; memory at rest "
-                + "is one decompressor's heap buffers after the stream, and the resident memory %d decompressors added "
-                + "to the process after each took 3 MB of the mix (%s). The simulator compresses zstd at level 3.%n%n", zlib.events(),
-                zlib.plainBytes() / zlib.events(), size.passes(), RESTING,
-                Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version().feature()));
-        sb.append("| figure | measured | goal or peer | verdict |\n|---|---|---|---|\n");
+                + "single messages over all passes), allocation from the thread's allocation counter over all passes; "
+                + "memory at rest is one decompressor's heap buffers after the stream, and the resident memory %d "
+                + "decompressors added to the process after each took 3 MB of the mix (%d cores, Java %s). The "
+                + "simulator compresses zstd at level 3.", zlib.events(), zlib.plainBytes() / zlib.events(),
+                size.passes(), RESTING, Runtime.getRuntime().availableProcessors(), Runtime.version().feature()));
         for (Result r : results) {
             String name = r.mode().wireName();
-            boolean isZstd = r == zstd;
-            row(sb, name + ": bytes on the wire per event", String.format(Locale.ROOT, "%.0f B", perEvent(r)),
-                    isZstd ? String.format(Locale.ROOT, "zlib-stream: %.0f B", perEvent(zlib)) : "—",
-                    "—");
-            row(sb, name + ": bytes on the wire per 1,000 events",
-                    String.format(Locale.ROOT, "%,.0f KB", perEvent(r) * 1000 / 1024), "—", "—");
-            row(sb, name + ": compression ratio (uncompressed / wire)",
-                    String.format(Locale.ROOT, "%.2f", (double) r.plainBytes() / r.wireBytes()),
-                    isZstd ? String.format(Locale.ROOT, "zlib-stream: %.2f", (double) zlib.plainBytes() / zlib.wireBytes())
-                            : "—", "—");
-            row(sb, name + ": decompression CPU per event (median; p99, max of one message)",
-                    String.format(Locale.ROOT, "%,.0f ns; %,.0f ns, %,.0f ns", r.nsPerEvent(), r.p99Ns(), r.maxNs()),
-                    isZstd ? String.format(Locale.ROOT, "zlib-stream: %,.0f ns", zlib.nsPerEvent()) : "—", "—");
-            row(sb, name + ": heap allocated per frame", String.format(Locale.ROOT, "%,.1f B", r.allocatedPerFrame()),
-                    "no allocation per frame (< " + NO_ALLOCATION + " B)",
-                    r.allocatedPerFrame() < NO_ALLOCATION ? "meets" : "misses");
-            row(sb, name + ": heap buffers per connection at rest", String.format(Locale.ROOT, "%,d B", r.heapAtRest()),
+            boolean isZstd = r != zlib;
+            f.info(name + ": bytes on the wire per event", String.format(Locale.ROOT, "%.0f B", perEvent(r)),
+                    isZstd ? String.format(Locale.ROOT, "zlib-stream: %.0f B", perEvent(zlib)) : Fragment.INFO);
+            f.info(name + ": bytes on the wire per 1,000 events",
+                    String.format(Locale.ROOT, "%,.0f KB", perEvent(r) * 1000 / 1024), Fragment.INFO);
+            f.info(name + ": compression ratio (uncompressed / wire)", String.format(Locale.ROOT, "%.2f", ratio(r)),
+                    isZstd ? String.format(Locale.ROOT, "zlib-stream: %.2f", ratio(zlib)) : Fragment.INFO);
+            f.info(name + ": decompression CPU per event (median; p99, max of one message)",
+                    String.format(Locale.ROOT, "%,.0f ns; %,.0f ns, %,.0f ns", r.nsPerEvent(),
+                            nanos(r.singleMessage().p99()), nanos(r.singleMessage().maxMillis())),
+                    isZstd ? String.format(Locale.ROOT, "zlib-stream: %,.0f ns", zlib.nsPerEvent()) : Fragment.INFO);
+            f.goal(name + ": heap allocated per frame", String.format(Locale.ROOT, "%,.1f B", r.allocatedPerFrame()),
+                    "no allocation per frame (< " + NO_ALLOCATION + " B)", r.allocatedPerFrame() < NO_ALLOCATION,
+                    String.format(Locale.ROOT, "%s allocates %.0f B per frame: look for a buffer or wrapper made "
+                            + "per message in its decompressor.", name, r.allocatedPerFrame()));
+            f.goal(name + ": heap buffers per connection at rest", String.format(Locale.ROOT, "%,d B", r.heapAtRest()),
                     String.format(Locale.ROOT, "< %,d B (zlib-stream's buffers before)", HEAP_BEFORE),
-                    r.heapAtRest() < HEAP_BEFORE ? "meets" : "misses");
-            row(sb, name + ": resident memory per connection at rest (heap + native; window " + r.window() + ")",
-                    String.format(Locale.ROOT, "%,.0f KB", r.rssPerConnection() / 1024), "—", "—");
+                    r.heapAtRest() < HEAP_BEFORE, String.format(Locale.ROOT, "%s keeps %,d B of heap buffers after "
+                            + "the stream; the figure is its decompressor's buffer sizing.", name,
+                            r.heapAtRest()));
+            f.info(name + ": resident memory per connection at rest (heap + native; window " + r.window() + ")",
+                    String.format(Locale.ROOT, "%,.0f KB", r.rssPerConnection() / 1024), Fragment.INFO);
         }
-        for (Result r : results) {
-            if (r.allocatedPerFrame() >= NO_ALLOCATION) {
-                sb.append(String.format(Locale.ROOT, "%n%s allocates %.0f B per frame, which limits its figure: "
-                        + "look for a buffer or wrapper made per message in its decompressor.%n",
-                        r.mode().wireName(), r.allocatedPerFrame()));
-            }
-        }
-        return sb.append('\n').toString();
+        return f;
     }
 
     private static double perEvent(Result r) {
         return (double) r.wireBytes() / r.events();
     }
 
-    private static void row(StringBuilder sb, String figure, String measured, String goal, String verdict) {
-        sb.append("| ").append(figure).append(" | ").append(measured).append(" | ").append(goal).append(" | ")
-                .append(verdict).append(" |\n");
+    private static double ratio(Result r) {
+        return (double) r.plainBytes() / r.wireBytes();
     }
 }

@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyChild implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often a wait looks at the proxy: often enough that StartupBench's time to ready is not rounded up much. */
+    private static final long POLL_MILLIS = 20;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Process process;
@@ -143,7 +145,10 @@ public final class ProxyChild implements AutoCloseable {
         String lacking() throws IOException, InterruptedException;
     }
 
-    /** Asks {@code probe} every 250 ms until it is satisfied; fails with the log if the proxy exits or time is up. */
+    /**
+     * Asks {@code probe} every {@value #POLL_MILLIS} ms until it is satisfied; fails with the log if the proxy exits
+     * or time is up.
+     */
     private void await(String what, Duration patience, Probe probe) throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         String last = "no answer";
@@ -159,7 +164,7 @@ public final class ProxyChild implements AutoCloseable {
             } catch (IOException e) {
                 last = e.toString();
             }
-            Thread.sleep(250);
+            Thread.sleep(POLL_MILLIS);
         }
         throw new IllegalStateException("the proxy did not " + what + " within " + patience + " (" + last + "):\n"
                 + logTail());
