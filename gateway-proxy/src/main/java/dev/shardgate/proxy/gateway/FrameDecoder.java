@@ -4,6 +4,7 @@ import dev.shardgate.protocol.EnvelopeReader;
 import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.MalformedFrameException;
 import dev.shardgate.proxy.gateway.inflate.CorruptStreamException;
+import dev.shardgate.proxy.gateway.inflate.OversizedPayloadException;
 import dev.shardgate.proxy.gateway.inflate.TransportDecompressor;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -55,6 +56,8 @@ final class FrameDecoder {
         if (decompressor != null && binary) {
             try {
                 len = decompressor.accept(bytes);
+            } catch (OversizedPayloadException e) {
+                return oversized(e.getMessage());
             } catch (CorruptStreamException e) {
                 return new Broken("corrupt_stream", e.getMessage());
             }
@@ -65,7 +68,8 @@ final class FrameDecoder {
         } else {
             len = bytes.remaining();
             if (len > maxFrameBytes) {
-                return new Broken("oversized_frame", "payload of " + len + " bytes exceeds GATEWAY_MAX_FRAME_BYTES");
+                return oversized("payload of " + len + " bytes larger than " + maxFrameBytes
+                        + " bytes (GATEWAY_MAX_FRAME_BYTES)");
             }
             buf = new byte[len];
             bytes.get(buf);
@@ -75,6 +79,12 @@ final class FrameDecoder {
         } catch (MalformedFrameException e) {
             return new Malformed(len, e.getMessage());
         }
+    }
+
+    /** Discord replays the payload on every resume: the shard gets past it only once the limit is raised. */
+    private static Broken oversized(String what) {
+        return new Broken("oversized_frame", what + "; raise GATEWAY_MAX_FRAME_BYTES to accept it (Discord replays "
+                + "it on every resume, so the shard stays behind it until then)");
     }
 
     synchronized void close() {

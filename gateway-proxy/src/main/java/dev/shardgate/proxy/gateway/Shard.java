@@ -38,6 +38,7 @@ public final class Shard {
     private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration ROOM_POLL = Duration.ofMillis(250);
+    private static final String WAITING_FOR_ROOM = "publish buffer full; waiting for NATS to catch up";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final int id;
@@ -245,7 +246,9 @@ public final class Shard {
             return;
         }
         if (!ctx.events().hasRoom()) {
-            setState(ShardState.RECONNECTING, "publish buffer full; waiting for NATS to catch up");
+            if (state != ShardState.RECONNECTING || !WAITING_FOR_ROOM.equals(reason)) {
+                setState(ShardState.RECONNECTING, WAITING_FOR_ROOM); // once per wait, not once per poll
+            }
             later(ROOM_POLL, this::connect);
             return;
         }

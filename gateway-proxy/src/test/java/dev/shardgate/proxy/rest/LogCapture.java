@@ -11,11 +11,12 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /** Collects every log line of the process (java.util.logging, where System.Logger goes) while installed. */
-final class LogCapture extends Handler implements AutoCloseable {
+public final class LogCapture extends Handler implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
     private final SimpleFormatter formatter = new SimpleFormatter();
 
-    LogCapture() {
+    public LogCapture() {
         setLevel(Level.ALL);
         Logger.getLogger("").addHandler(this);
         Logger.getLogger("dev.shardgate").setLevel(Level.ALL);
@@ -30,10 +31,18 @@ final class LogCapture extends Handler implements AutoCloseable {
             line.append(trace);
         }
         lines.add(line.toString());
+        if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+            warnings.add(line.toString());
+        }
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
+    }
+
+    /** The lines logged at WARNING or above. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     @Override

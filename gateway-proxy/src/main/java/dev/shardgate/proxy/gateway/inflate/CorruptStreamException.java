@@ -1,7 +1,7 @@
 package dev.shardgate.proxy.gateway.inflate;
 
 /** The connection's compressed stream cannot be decoded any further (see {@link TransportDecompressor#accept}). */
-public final class CorruptStreamException extends Exception {
+public class CorruptStreamException extends Exception {
     private static final long serialVersionUID = 1L;
 
     public CorruptStreamException(String message) {

@@ -44,14 +44,14 @@ final class ElasticBuffer {
     /**
      * Makes room for {@code needed} bytes, keeping the current contents.
      *
-     * @throws CorruptStreamException when {@code needed} is over the hard limit ({@code GATEWAY_MAX_FRAME_BYTES})
+     * @throws OversizedPayloadException when {@code needed} is over the hard limit ({@code GATEWAY_MAX_FRAME_BYTES})
      */
     byte[] ensure(long needed) throws CorruptStreamException {
         if (needed <= bytes.length) {
             return bytes;
         }
         if (needed > maxCapacity) {
-            throw new CorruptStreamException(what + " larger than " + maxCapacity
+            throw new OversizedPayloadException(what + " larger than " + maxCapacity
                     + " bytes (GATEWAY_MAX_FRAME_BYTES)");
         }
         long capacity = Math.max(initialCapacity, bytes.length);
