@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLParameters;
@@ -56,6 +57,12 @@ final class GatewayConnection {
      * 2 MB for 1,000 shards.
      */
     static final int READ_BUFFER_BYTES = 2 * 1024;
+    /**
+     * Decoded frames waiting for the shard's thread, in bytes: past this the read thread waits, so TCP pushes back on
+     * Discord instead of the heap growing. The shard's thread normally keeps up (microseconds per event), so this is
+     * reached only when it is starved; then ACKs wait too, which is the truth about such a connection.
+     */
+    static final int MAX_BACKLOG_BYTES = 8 << 20;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** How long a closing connection waits for the peer to close the socket before closing it itself. */
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
@@ -68,6 +75,7 @@ final class GatewayConnection {
     private final AtomicBoolean writing = new AtomicBoolean();
     private final AtomicBoolean closeScheduled = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final Semaphore backlog = new Semaphore(MAX_BACKLOG_BYTES);
     private volatile Socket socket;
     private volatile OutputStream out;
     private volatile Heartbeater heartbeater;
@@ -96,6 +104,26 @@ final class GatewayConnection {
 
     void heartbeater(Heartbeater hb) {
         heartbeater = hb;
+    }
+
+    /**
+     * Called on the read thread before a decoded frame of {@code bytes} is queued for the shard's thread: waits while
+     * {@link #MAX_BACKLOG_BYTES} are queued already (a larger frame counts as that much), until the connection closes.
+     */
+    void awaitBacklogRoom(int bytes) {
+        int permits = Math.min(bytes, MAX_BACKLOG_BYTES);
+        try {
+            while (closed.getCount() > 0 && !backlog.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
+                // the shard's thread is behind; poll so that a close ends the wait
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The shard's thread took a frame of {@code bytes} that {@link #awaitBacklogRoom} let in. */
+    void backlogTaken(int bytes) {
+        backlog.release(Math.min(bytes, MAX_BACKLOG_BYTES));
     }
 
     /** Starts connecting on the connection's read thread; the outcome arrives through the {@link Listener}. */

@@ -622,7 +622,12 @@ public final class Shard {
             }
             long decodedAt = ctx.ticker().getAsLong();
             metrics.decoded(decodedAt - arrived);
-            onShardThread(() -> onDecoded(c, decoded, decodedAt));
+            int size = decoded instanceof FrameDecoder.Frame f ? f.frame().buffer().length : 0;
+            c.awaitBacklogRoom(size);
+            onShardThread(() -> {
+                c.backlogTaken(size);
+                onDecoded(c, decoded, decodedAt);
+            });
         }
 
         @Override
