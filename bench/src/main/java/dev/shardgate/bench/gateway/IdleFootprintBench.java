@@ -9,6 +9,7 @@ import dev.shardgate.simulator.Simulator;
 import dev.shardgate.testkit.NatsServerProcess;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,8 +18,9 @@ import java.util.Map;
  * What idle shards cost (issue 8, deliverable 1): one gateway proxy child JVM ({@code gateway-proxy.jar},
  * {@code zlib-stream}) owning every shard of an in-process simulator, at rest after all are READY, read from
  * {@code /proc/<pid>}: resident memory, OS threads and CPU. A second run of the same proxy with one shard is the
- * baseline, so (many − one) / (shards − 1) is the cost of one shard. Each run has its own nats-server and simulator
- * (Discord's 41.25 s heartbeat interval, one identify bucket per shard so start-up takes one 5 s window).
+ * baseline, so (many − one) / (shards − 1) is the cost of one shard; a third run with {@code LEASE_TTL=120s} shows
+ * what renewing the leases costs. Each run has its own nats-server and simulator (Discord's 41.25 s heartbeat
+ * interval, one identify bucket per shard so start-up takes one 5 s window).
  *
  * <p>Usage: {@code java -cp bench/target/bench.jar dev.shardgate.bench.gateway.IdleFootprintBench [--smoke]
  * [--out f.md] [--jvm "-Xmx64m -XX:+UseSerialGC"]}. Runs on its main thread.
@@ -26,6 +28,7 @@ import java.util.Map;
 public final class IdleFootprintBench {
     private static final double RSS_GOAL_MB = 200;
     private static final double CPU_GOAL_PERCENT = 2;
+    private static final int DEFAULT_LEASE_TTL_SECONDS = 10;
     /** Below this many platform threads per shard, no shard has a thread of its own. */
     private static final double THREADS_PER_SHARD_GOAL = 0.05;
 
@@ -45,8 +48,11 @@ public final class IdleFootprintBench {
         int shards = options.smoke() ? 50 : 1_000;
         Duration settle = options.smoke() ? Duration.ofSeconds(3) : Duration.ofSeconds(15);
         Duration window = options.smoke() ? Duration.ofSeconds(5) : Duration.ofSeconds(60);
-        Footprint base = run(options, shards, 1, settle, window);
-        Footprint full = run(options, shards, shards, settle, window);
+        Footprint base = run(options, shards, 1, settle, window, Map.of());
+        Footprint full = run(options, shards, shards, settle, window, Map.of());
+        // The same shards with leases renewed 12 times less often: the difference is what renewals cost at rest.
+        Footprint slowLeases = run(options, shards, shards, settle, window, Map.of("LEASE_TTL", "120s"));
+        double renewalsPerSecond = shards / (DEFAULT_LEASE_TTL_SECONDS / 4.0);
         double rssPerShardKb = (full.rssMb - base.rssMb) * 1024 / (shards - 1);
         double threadsPerShard = (full.threads - base.threads) / (shards - 1);
 
@@ -64,8 +70,14 @@ public final class IdleFootprintBench {
                 "floor ≈ 40 KB (zlib window and inflater state)");
         f.goal(String.format(Locale.ROOT, "CPU at rest, %,d shards", shards), pct(full.cpuPercent),
                 "≤ 2 % (discord.js bridge: 3.3 %)", full.cpuPercent <= CPU_GOAL_PERCENT,
-                "heartbeats (" + String.format(Locale.ROOT, "%.0f", shards / 41.25) + " per second) and the proxy's "
-                        + "timers; the 1-shard baseline uses " + pct(base.cpuPercent) + ".");
+                String.format(Locale.ROOT, "renewing the %,d ownership leases (%,.0f JetStream publishes and acks "
+                        + "a second at the default LEASE_TTL of %d s) costs %s: the same shards with LEASE_TTL=120s "
+                        + "used %s; the rest is heartbeats (%.0f a second), timers and GC; the 1-shard baseline "
+                        + "uses %s.", shards, renewalsPerSecond, DEFAULT_LEASE_TTL_SECONDS,
+                        pct(full.cpuPercent - slowLeases.cpuPercent), pct(slowLeases.cpuPercent), shards / 41.25,
+                        pct(base.cpuPercent)));
+        f.info(String.format(Locale.ROOT, "CPU at rest, %,d shards, LEASE_TTL=120s", shards),
+                pct(slowLeases.cpuPercent), "information: what lease renewals cost");
         f.info(String.format(Locale.ROOT, "OS threads, %,d shards / 1 shard", shards),
                 String.format(Locale.ROOT, "%.0f / %.0f", full.threads, base.threads), "information");
         f.goal("platform threads per shard", String.format(Locale.ROOT, "%.3f", threadsPerShard),
@@ -82,13 +94,15 @@ public final class IdleFootprintBench {
     }
 
     /** A fresh nats-server, simulator and proxy owning {@code owned} of {@code shards}, measured at rest. */
-    private static Footprint run(BenchOptions options, int shards, int owned, Duration settle, Duration window)
-            throws Exception {
+    private static Footprint run(BenchOptions options, int shards, int owned, Duration settle, Duration window,
+            Map<String, String> extraEnv) throws Exception {
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put("SHARD_IDS", owned == 1 ? "0" : "0-" + (owned - 1));
+        env.put("GATEWAY_COMPRESSION", "zlib-stream");
         try (NatsServerProcess nats = NatsServerProcess.start();
                 Simulator sim = Simulator.builder().token("sim-token").shards(shards).maxConcurrency(shards)
                         .sessionStartLimit(100_000, 100_000, Duration.ofHours(24)).start();
-                ProxyChild proxy = ProxyChild.start(options, sim.apiUrl(), nats.url(), Map.of(
-                        "SHARD_IDS", owned == 1 ? "0" : "0-" + (owned - 1), "GATEWAY_COMPRESSION", "zlib-stream"))) {
+                ProxyChild proxy = ProxyChild.start(options, sim.apiUrl(), nats.url(), env)) {
             Duration startup = proxy.awaitServing(owned, Duration.ofMinutes(owned > 100 ? 10 : 3));
             Thread.sleep(settle.toMillis());
             List<ProcessStats> samples = new ArrayList<>();
@@ -120,10 +134,10 @@ public final class IdleFootprintBench {
         return out.isEmpty() ? "none by name (many names grew a little)" : out.toString();
     }
 
-    /** The first lines of {@code jcmd GC.heap_info} (reserved, committed, used), on one line. */
+    /** The generations' lines of {@code jcmd GC.heap_info} (committed and used), on one line. */
     private static String heapInfo(ProxyChild proxy) {
         try {
-            return "`" + proxy.jcmd("GC.heap_info").lines().skip(1).limit(2).map(String::strip)
+            return "`" + proxy.jcmd("GC.heap_info").lines().filter(l -> l.contains(" total ")).map(String::strip)
                     .reduce((a, b) -> a + "; " + b).orElse("?") + "`";
         } catch (Exception e) {
             return "(jcmd GC.heap_info failed: " + e.getMessage() + ")";

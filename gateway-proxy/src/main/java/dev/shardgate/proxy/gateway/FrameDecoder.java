@@ -13,7 +13,8 @@ import java.util.Arrays;
  * Turns one connection's websocket messages into gateway frames: transport decompression when it is on, then the
  * envelope (op, t, s and the bytes of d). It runs on the connection's read thread, so a heartbeat ACK is seen the
  * moment it arrives, never behind a backlog of dispatches waiting for the shard's thread (a false zombie under a
- * burst). Every frame it returns owns its bytes, since the decompressor's buffer is reused for the next message.
+ * burst). Every frame it returns owns its bytes, since the decompressor's buffer goes back to a pool shared by all
+ * connections.
  *
  * <p>Threads: {@link #decode} on the read thread; {@link #close} may come from the shard's thread. Both hold this
  * object's lock (uncontended in practice), so the decompressor is never freed while it works.
@@ -65,6 +66,7 @@ final class FrameDecoder {
                 return null;
             }
             buf = Arrays.copyOf(decompressor.output(), len);
+            decompressor.payloadTaken();
         } else {
             len = bytes.remaining();
             if (len > maxFrameBytes) {

@@ -3,30 +3,27 @@ package dev.shardgate.proxy.gateway.inflate;
 import java.util.Arrays;
 
 /**
- * A byte array that one connection reuses for its payloads. It is allocated on first use at a small initial size,
- * doubles as a payload needs (up to a hard limit, past which the stream counts as broken), and is given back once
- * it grew past {@code retainLimit}: a shard keeps what its usual payloads need, while one multi-megabyte
- * GUILD_CREATE costs a few copies while it grows instead of pinning megabytes per shard for the rest of the
- * connection.
+ * A byte array that one connection uses for a payload. It is borrowed from a {@link ScratchPool} when a payload
+ * starts, doubles as the payload needs (up to a hard limit, past which the stream counts as broken), and is let go
+ * when the payload has been taken: an array of the pool's size goes back to the pool, a grown one (an occasional big
+ * GUILD_CREATE) to the GC. So a connection holds a buffer only while a payload passes through it.
  *
  * <p>Not thread-safe: used by the owning decompressor only.
  */
 final class ElasticBuffer {
     private static final byte[] NONE = new byte[0];
 
-    private final int initialCapacity;
-    private final int retainLimit;
+    private final ScratchPool pool;
     private final int maxCapacity;
     private final String what;
     private byte[] bytes = NONE;
 
     /** @param what names the contents in the error for a payload over {@code maxCapacity} */
-    ElasticBuffer(int initialCapacity, int retainLimit, int maxCapacity, String what) {
-        if (initialCapacity <= 0 || retainLimit < initialCapacity || maxCapacity <= 0) {
-            throw new IllegalArgumentException("capacities must be positive and retainLimit >= initialCapacity");
+    ElasticBuffer(ScratchPool pool, int maxCapacity, String what) {
+        if (maxCapacity <= 0) {
+            throw new IllegalArgumentException("maxCapacity must be positive");
         }
-        this.initialCapacity = initialCapacity;
-        this.retainLimit = retainLimit;
+        this.pool = pool;
         this.maxCapacity = maxCapacity;
         this.what = what;
     }
@@ -36,7 +33,7 @@ final class ElasticBuffer {
         return bytes;
     }
 
-    /** The bytes held at the moment (0 before first use and after a release). */
+    /** The bytes held at the moment (0 between payloads). */
     int capacity() {
         return bytes.length;
     }
@@ -54,18 +51,23 @@ final class ElasticBuffer {
             throw new OversizedPayloadException(what + " larger than " + maxCapacity
                     + " bytes (GATEWAY_MAX_FRAME_BYTES)");
         }
-        long capacity = Math.max(initialCapacity, bytes.length);
+        if (bytes.length == 0 && needed <= pool.size()) {
+            bytes = pool.take();
+            return bytes;
+        }
+        long capacity = Math.max(pool.size(), bytes.length);
         while (capacity < needed) {
             capacity *= 2;
         }
-        bytes = Arrays.copyOf(bytes, (int) Math.min(capacity, maxCapacity));
+        byte[] grown = Arrays.copyOf(bytes, (int) Math.min(capacity, maxCapacity));
+        pool.give(bytes);
+        bytes = grown;
         return bytes;
     }
 
-    /** The contents are no longer needed: a buffer grown past the retain limit goes back to the heap. */
+    /** The contents are no longer needed: the array goes back to the pool, or to the GC when it grew. */
     void release() {
-        if (bytes.length > retainLimit) {
-            bytes = NONE;
-        }
+        pool.give(bytes);
+        bytes = NONE;
     }
 }

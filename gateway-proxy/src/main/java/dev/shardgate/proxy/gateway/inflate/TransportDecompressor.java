@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 /**
  * One connection's gateway transport decompression ({@code compress=zlib-stream} or {@code zstd-stream},
  * discord-gateway.md §3.3, §3.4): the whole server-to-client direction is one compressed stream, so an instance
- * lives exactly as long as its websocket and is never shared. Payloads land in an output buffer that is reused for
- * the next payload.
+ * lives exactly as long as its websocket and is never shared. Payloads land in an output buffer borrowed for the
+ * payload.
  *
  * <p>Not thread-safe: the owner serialises {@link #accept} and {@link #close}.
  */
@@ -22,8 +22,14 @@ public interface TransportDecompressor extends AutoCloseable {
      */
     int accept(ByteBuffer message) throws CorruptStreamException;
 
-    /** The reused output buffer; valid until the next {@link #accept}. */
+    /** The output buffer; valid until {@link #payloadTaken} or the next {@link #accept}. */
     byte[] output();
+
+    /**
+     * The caller copied the payload out of {@link #output()}: the buffer is let go (back to a shared pool), so a
+     * connection holds no heap buffer between payloads.
+     */
+    void payloadTaken();
 
     /** Heap bytes held for buffers right now, outside the library's native state (for tests and benchmarks). */
     int heapBufferBytes();

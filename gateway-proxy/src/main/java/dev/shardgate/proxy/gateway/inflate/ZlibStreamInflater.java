@@ -11,18 +11,14 @@ import java.util.zip.Inflater;
  * websocket's buffer; the parts of a payload split over several messages are collected until one ends with it.
  *
  * <p>Memory per connection: the JDK's native inflater (about 7 KB of zlib state plus its 32 KB window, allocated
- * on first use), an output buffer that starts at {@value #OUTPUT_INITIAL} bytes (a typical dispatch is 0.5–3 KB
- * inflated) and a buffer for split payloads that starts at {@value #PENDING_INITIAL} bytes and exists only once a
- * payload arrives in parts. Both double as needed, up to GATEWAY_MAX_FRAME_BYTES, and are given back when they
- * grew past {@value #RETAIN_LIMIT} bytes (an occasional big GUILD_CREATE or READY): an idle shard holds about
- * 43 KB (39 KB of it native) where it held 128 KB of heap buffers before, and a big payload is not pinned.
+ * on first use) and nothing on the heap between payloads: the output buffer (4 KB, doubled as a payload needs up to
+ * GATEWAY_MAX_FRAME_BYTES) and the buffer for a payload split over messages (1 KB, likewise) are borrowed from
+ * {@link ScratchPool}s and let go once the payload is taken ({@link #payloadTaken}). An idle shard holds about
+ * 39 KB, all native, where it held 128 KB of heap buffers before, and a big payload is not pinned.
  *
  * <p>Not thread-safe: the owner serialises calls (see {@link TransportDecompressor}).
  */
 public final class ZlibStreamInflater implements TransportDecompressor {
-    static final int OUTPUT_INITIAL = 4 * 1024;
-    static final int PENDING_INITIAL = 1024;
-    static final int RETAIN_LIMIT = 64 * 1024;
     private static final byte[] EMPTY = new byte[0];
 
     private final Inflater inflater = new Inflater();
@@ -32,13 +28,13 @@ public final class ZlibStreamInflater implements TransportDecompressor {
 
     /** @param maxPayloadBytes the largest payload accepted, compressed or inflated; beyond it the stream is broken */
     public ZlibStreamInflater(int maxPayloadBytes) {
-        pending = new ElasticBuffer(PENDING_INITIAL, RETAIN_LIMIT, maxPayloadBytes, "compressed payload");
-        output = new ElasticBuffer(OUTPUT_INITIAL, RETAIN_LIMIT, maxPayloadBytes, "inflated payload");
+        pending = new ElasticBuffer(ScratchPool.SPLIT_PARTS, maxPayloadBytes, "compressed payload");
+        output = new ElasticBuffer(ScratchPool.PAYLOADS, maxPayloadBytes, "inflated payload");
     }
 
     @Override
     public int accept(ByteBuffer message) throws CorruptStreamException {
-        output.release();
+        payloadTaken();
         int n = message.remaining();
         if (pendingLength == 0 && n >= 4 && message.hasArray()
                 && endsWithSyncFlush(message.array(), message.arrayOffset() + message.limit())) {
@@ -86,6 +82,11 @@ public final class ZlibStreamInflater implements TransportDecompressor {
     @Override
     public byte[] output() {
         return output.bytes();
+    }
+
+    @Override
+    public void payloadTaken() {
+        output.release();
     }
 
     @Override

@@ -20,25 +20,24 @@ import java.nio.ByteBuffer;
  * window buffer, whose size the server's frame header sets once per connection (the window plus 128 KB; 2 MB at
  * zstd's default level 3 for a stream, which is what the simulator sends). The window is refused above
  * {@value #WINDOW_LOG_MAX} (8 MB, the largest the zstd format asks decoders to support), so a misbehaving server
- * cannot make each connection reserve zstd's default limit of 128 MB. On the heap, one output buffer sized like
- * {@link ZlibStreamInflater}'s: {@value #OUTPUT_INITIAL} bytes at first, doubling up to GATEWAY_MAX_FRAME_BYTES,
- * given back when it grew past {@value #RETAIN_LIMIT} bytes. No input buffer: the context consumes each message.
+ * cannot make each connection reserve zstd's default limit of 128 MB. On the heap, nothing between payloads: the
+ * output buffer is borrowed for each payload like {@link ZlibStreamInflater}'s. No input buffer: the context
+ * consumes each message.
  *
  * <p>Not thread-safe: the owner serialises calls (see {@link TransportDecompressor}).
  */
 public final class ZstdStreamInflater implements TransportDecompressor {
-    static final int OUTPUT_INITIAL = ZlibStreamInflater.OUTPUT_INITIAL;
-    static final int RETAIN_LIMIT = ZlibStreamInflater.RETAIN_LIMIT;
     static final int WINDOW_LOG_MAX = 23;
 
     private final MessageStream stream = new MessageStream();
     private final ElasticBuffer output;
     /** The output array as zstd-jni's stream API wants it, wrapped again only when the array changes. */
-    private ByteBuffer target = ByteBuffer.allocate(0);
+    private static final ByteBuffer EMPTY_TARGET = ByteBuffer.allocate(0);
+    private ByteBuffer target = EMPTY_TARGET;
 
     /** @param maxPayloadBytes the largest decompressed payload accepted; beyond it the stream is broken */
     public ZstdStreamInflater(int maxPayloadBytes) {
-        output = new ElasticBuffer(OUTPUT_INITIAL, RETAIN_LIMIT, maxPayloadBytes, "decompressed payload");
+        output = new ElasticBuffer(ScratchPool.PAYLOADS, maxPayloadBytes, "decompressed payload");
         try {
             stream.setLongMax(WINDOW_LOG_MAX);
         } catch (IOException e) {
@@ -49,7 +48,7 @@ public final class ZstdStreamInflater implements TransportDecompressor {
 
     @Override
     public int accept(ByteBuffer message) throws CorruptStreamException {
-        output.release();
+        payloadTaken();
         ByteBuffer input = message.hasArray() ? message : ByteBuffer.allocate(message.remaining()).put(message).flip();
         stream.feed(input);
         int total = 0;
@@ -76,6 +75,12 @@ public final class ZstdStreamInflater implements TransportDecompressor {
     @Override
     public byte[] output() {
         return output.bytes();
+    }
+
+    @Override
+    public void payloadTaken() {
+        output.release();
+        target = EMPTY_TARGET; // the array went back to the pool or the GC: keep no reference to it
     }
 
     @Override
