@@ -130,6 +130,17 @@ public final class IdentifyClaims implements IdentifyCoordinator {
         }
     }
 
+    @Override
+    public void sent(int bucket) {
+        try {
+            // A new revision of the key: the bucket's TTL counts again from now, on the server's clock.
+            identify.put(prefix + ".bucket." + bucket, instanceId.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "identify window of bucket {0} not restarted at its send: {1}",
+                    bucket, e.toString());
+        }
+    }
+
     private void available() {
         if (unavailableLogged) {
             unavailableLogged = false;

@@ -19,6 +19,14 @@ public interface IdentifyCoordinator {
 
     Claim claim(int bucket);
 
+    /**
+     * The granted identify of {@code bucket} has just been handed to its socket: the bucket's window starts again
+     * from now, so that a send delayed after its grant (a busy machine, a slow hand-over) cannot bring the next
+     * identify of the bucket closer than 5 s to it where Discord receives them. Best effort: if it cannot be
+     * recorded, the window still runs from the grant.
+     */
+    void sent(int bucket);
+
     /** Session starts left for the bot as last seen (for the gauge); -1 before the first reading. */
     int remaining();
 }

@@ -20,11 +20,12 @@ import java.util.function.IntConsumer;
  * coordinator later, so the shards that can identify do while the others wait.
  *
  * <p><b>Pacing.</b> Discord counts Identify payloads as they <i>arrive</i>: one per bucket per 5 s. Two identifies
- * of one bucket leave here at least {@link #WINDOW} apart, counted from the moment the first one's window began
- * (the fleet claim stored on the NATS server); the first one leaves at most the claim's round trip (capped at
- * 25 ms by the coordinator) plus a hand-over to the shard's thread (well under 1 ms) after that. So the sends are
- * at least about 5.02 s apart, and the rest of the 50 ms {@link #SAFETY_MARGIN} absorbs arrival jitter: the first
- * payload taking up to ~20 ms longer to reach Discord than the second. A TCP retransmission of an Identify (200 ms
+ * of one bucket leave here at least {@link #WINDOW} apart: the window begins with the fleet claim stored on the
+ * NATS server, and begins again when the identify has actually been handed to its socket ({@link #sent}: the claim
+ * is written anew, so its TTL restarts), so a send delayed after its grant (a busy machine: the benchmarks saw
+ * refusals from a 50 ms margin counted from the grant alone) does not shorten the gap. The 50 ms
+ * {@link #SAFETY_MARGIN} absorbs arrival jitter: the first payload taking up to ~50 ms longer to reach Discord
+ * than the second. A TCP retransmission of an Identify (200 ms
  * or more) is not covered; Discord would answer op 9 and the shard would identify again (one session start). For
  * comparison, twilight's queue spaces buckets exactly 5 s by its own timer and discord.js waits 5 s plus a random
  * 0–1.5 s; the claim here also survives several processes and clocks, which neither does.
@@ -79,6 +80,19 @@ public final class IdentifyQueue implements AutoCloseable {
         thread.execute(() -> {
             callbacks.put(shardId, onGrant);
             planner.markReady(shardId);
+            drain();
+        });
+    }
+
+    /**
+     * The shard's granted identify has just been handed to its socket: its bucket's window restarts now, in the
+     * fleet and here (see {@link IdentifyCoordinator#sent}).
+     */
+    public void sent(int shardId) {
+        thread.execute(() -> {
+            int bucket = planner.bucketOf(shardId);
+            coordinator.sent(bucket);
+            planner.retryAt(bucket, clock.instant().plus(SPACING));
             drain();
         });
     }

@@ -457,6 +457,7 @@ public final class Shard {
         metrics.identifies.increment();
         stormBreaker.identified(ctx.clock().instant());
         send(c, Payloads.identify(ctx.token().reveal(), id, ctx.shardCount(), ctx.intents(), null));
+        ctx.identifyQueue().sent(id);
         setState(ShardState.IDENTIFYING, null);
         expectSessionWithin(c);
     }

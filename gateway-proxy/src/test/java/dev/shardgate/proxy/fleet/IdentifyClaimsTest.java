@@ -81,6 +81,22 @@ class IdentifyClaimsTest {
     }
 
     @Test
+    void aLateSendRestartsTheBucketsWindowForEveryInstance() throws Exception {
+        IdentifyClaims a = claims(first, "gateway-0", 0, 1000);
+        IdentifyClaims b = claims(second, "gateway-1", 0, 1000);
+        assertEquals(GRANTED, a.claim(0));
+        Thread.sleep(1_000); // the identify left a second after its grant
+        a.sent(0);
+        long sentAt = System.nanoTime();
+        Thread.sleep(FleetBuckets.IDENTIFY_WINDOW.toMillis() - 800); // past the grant's window, not the send's
+        assertEquals(BUCKET_BUSY, b.claim(0), "the window runs from the send");
+
+        await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50)).until(() -> b.claim(0) == GRANTED);
+        Duration apart = Duration.ofNanos(System.nanoTime() - sentAt);
+        assertTrue(apart.compareTo(Duration.ofSeconds(5)) >= 0, "granted " + apart + " after the send");
+    }
+
+    @Test
     void bucketsAreIndependent() throws Exception {
         IdentifyClaims a = claims(first, "gateway-0", 0, 1000);
         IdentifyClaims b = claims(second, "gateway-1", 0, 1000);

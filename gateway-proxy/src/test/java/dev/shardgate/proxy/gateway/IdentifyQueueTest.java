@@ -48,6 +48,7 @@ class IdentifyQueueTest {
     /** Answers each bucket from its script first, then from the budget: GRANTED while it lasts, BUDGET_LOW after. */
     private final class ScriptedCoordinator implements IdentifyCoordinator {
         final List<Claimed> claims = new CopyOnWriteArrayList<>();
+        final List<Claimed> sent = new CopyOnWriteArrayList<>();
         private final Map<Integer, Queue<Claim>> scripts = new HashMap<>();
         private int budget = 1000;
 
@@ -77,6 +78,11 @@ class IdentifyQueueTest {
         @Override
         public synchronized int remaining() {
             return budget;
+        }
+
+        @Override
+        public void sent(int bucket) {
+            sent.add(new Claimed(bucket, clock.instant()));
         }
 
         List<Instant> claimTimes(int bucket) {
@@ -144,6 +150,27 @@ class IdentifyQueueTest {
         assertEquals(WINDOW, Duration.between(grantedAt(0), grantedAt(3)));
         assertEquals(List.of(T0, T0.plus(WINDOW)), coordinator.claimTimes(0),
                 "the coordinator is not even asked for the bucket within the window");
+    }
+
+    @Test
+    void anIdentifySentLaterThanItsGrantRestartsItsBucketsWindowInTheFleetAndHere() {
+        start(2);
+        request(0);
+        awaitGrants(0);
+        Duration late = Duration.ofMillis(300);
+        clock.advance(late); // a busy machine: the identify reached its socket 300 ms after the grant
+        queue.sent(0);
+        await().atMost(AWAIT).untilAsserted(() -> assertEquals(List.of(new Claimed(0, T0.plus(late))),
+                coordinator.sent, "the fleet's window restarts at the send"));
+
+        clock.advance(WINDOW.minus(MS)); // past the grant's window, still inside the send's
+        request(2);
+        request(1); // bucket 1: its grant shows that the pass which held 2 back has run
+        awaitGrants(0, 1);
+
+        clock.advance(MS);
+        awaitGrants(0, 1, 2);
+        assertEquals(T0.plus(late).plus(WINDOW), grantedAt(2));
     }
 
     static Stream<Arguments> refusals() {
