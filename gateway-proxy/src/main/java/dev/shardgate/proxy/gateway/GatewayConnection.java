@@ -37,7 +37,8 @@ import org.java_websocket.handshake.Handshakedata;
  * <p>Threads: the read loop runs on its own virtual thread ({@code <name>-read}); it decodes frames and calls the
  * {@link Listener}, which decodes the payload and queues it on the shard's thread, deciding nothing. Sends come from
  * the shard's thread and the heartbeat scheduler and never block them: the engine queues the frame and a virtual
- * thread ({@code <name>-write}), at most one at a time, writes the queue out. There is no connection-lost timer:
+ * thread ({@code <name>-write}), at most one at a time, writes the queue out; a heartbeat is written by the
+ * heartbeat scheduler itself when no write is under way. There is no connection-lost timer:
  * Discord's heartbeats are the liveness check.
  */
 final class GatewayConnection {
@@ -294,8 +295,16 @@ final class GatewayConnection {
 
         @Override
         public void onWriteDemand(WebSocket conn) {
-            if (writing.compareAndSet(false, true)) {
+            if (!writing.compareAndSet(false, true)) {
+                return;
+            }
+            if (Thread.currentThread().isVirtual()) {
                 Thread.ofVirtual().name(name + "-write").start(GatewayConnection.this::drain);
+            } else {
+                // The heartbeat scheduler, the only platform thread that sends: its beat (a few dozen bytes into a
+                // socket buffer that holds megabytes) is written at once instead of waiting for a carrier thread
+                // that a backlog of frames keeps busy, e.g. right after a GC pause.
+                drain();
             }
         }
 
