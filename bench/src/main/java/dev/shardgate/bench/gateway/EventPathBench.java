@@ -5,6 +5,7 @@ import dev.shardgate.bench.support.BenchOptions;
 import dev.shardgate.bench.support.Distribution;
 import dev.shardgate.bench.support.Fragment;
 import dev.shardgate.bench.support.Pacer;
+import dev.shardgate.bench.support.PrometheusText;
 import dev.shardgate.bench.support.ProxyChild;
 import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.protocol.Intents;
@@ -49,8 +50,22 @@ public final class EventPathBench {
 
     /** What one rate measured. */
     private record RateResult(int rate, int sent, Distribution stored, Distribution received, Distribution limit,
-                              double cpuPer1000) {
+                              double cpuPer1000, List<String> steps) {
     }
+
+    /** One step of the event path as the proxy times it ({@code EventStages}), with what it covers. */
+    private record Step(String name, String metric, String stage) {
+        String labels(String extra) {
+            return stage == null ? extra : "stage=\"" + stage + "\"" + (extra.isEmpty() ? "" : "," + extra);
+        }
+    }
+
+    private static final List<Step> STEPS = List.of(
+            new Step("decode: inflate + envelope, on the read thread", "shardgate_event_stage_seconds", "decode"),
+            new Step("queue: until the shard's thread runs it", "shardgate_event_stage_seconds", "queue"),
+            new Step("buffer: handed to the publisher until its publish starts", "shardgate_event_stage_seconds",
+                    "buffer"),
+            new Step("ack: publish until JetStream's ack", "shardgate_publish_latency_seconds", null));
 
     private static Fragment measure(BenchOptions options) throws Exception {
         List<Integer> rates = options.smoke() ? List.of(500) : List.of(2_000, 5_000);
@@ -114,6 +129,10 @@ public final class EventPathBench {
                 "information");
         f.info("limit: jnats publishAsync → ack" + at + ", p50 / p99 / max", r.limit.p50p99max(),
                 "the limit, same run");
+        for (int i = 0; i < STEPS.size(); i++) {
+            f.info("step " + STEPS.get(i).name() + at + ", p50 / p99 / max", r.steps().get(i),
+                    "information (the proxy's own timers, its last ~30 s)");
+        }
         String cpuPeer = switch (r.rate) {
             case 2_000 -> " (discord.js bridge: 0.26 s)";
             case 5_000 -> " (discord.js bridge: 0.24 s)";
@@ -121,8 +140,8 @@ public final class EventPathBench {
         };
         f.goal("proxy CPU per 1,000 events" + at, String.format(Locale.ROOT, "%.3f s", r.cpuPer1000),
                 "≤ 0.05 s" + cpuPeer, r.cpuPer1000 <= CPU_GOAL_SECONDS,
-                "this is the whole proxy process over the window (shards, publisher, heartbeats, GC and JIT); "
-                        + "which step costs what needs the proxy's own per-step timing.");
+                "this is the whole proxy process over the window (shards, publisher, heartbeats, leases, GC and "
+                        + "JIT); run with --jfr to see where it goes.");
     }
 
     /** One rate through the proxy, then the same rate through the plain jnats publisher. */
@@ -146,6 +165,7 @@ public final class EventPathBench {
             found = matched(sent, arrivals);
         }
         double cpu = proxy.stats().cpuSeconds() - cpuBefore;
+        List<String> steps = steps(proxy.metrics());
         long[] stored = new long[found.size()];
         long[] received = new long[found.size()];
         int n = 0;
@@ -159,7 +179,19 @@ public final class EventPathBench {
         }
         Distribution limitLatency = limit.run(rate, warmUp, window);
         return new RateResult(rate, sent.size(), new Distribution(stored), new Distribution(received), limitLatency,
-                cpu / sent.size() * 1_000);
+                cpu / sent.size() * 1_000, steps);
+    }
+
+    /** Each step's p50 / p99 / max over the proxy's last ~30 s (its timers' window), in the order of STEPS. */
+    private static List<String> steps(PrometheusText metrics) {
+        List<String> out = new ArrayList<>();
+        for (Step step : STEPS) {
+            double p50 = metrics.require(step.metric(), step.labels("quantile=\"0.5\""));
+            double p99 = metrics.require(step.metric(), step.labels("quantile=\"0.99\""));
+            double max = metrics.require(step.metric().replace("_seconds", "_seconds_max"), step.labels(""));
+            out.add(String.format(Locale.ROOT, "%.2f / %.2f / %.0f ms", p50 * 1e3, p99 * 1e3, max * 1e3));
+        }
+        return out;
     }
 
     private static List<StreamArrivals.Arrival> matched(List<DispatchRecord> sent, StreamArrivals arrivals) {
