@@ -109,13 +109,16 @@ final class GatewayConnection {
 
     /**
      * Called on the read thread before a decoded frame of {@code bytes} is queued for the shard's thread: waits while
-     * {@link #MAX_BACKLOG_BYTES} are queued already (a larger frame counts as that much), until the connection closes.
+     * {@link #MAX_BACKLOG_BYTES} are queued already (a larger frame counts as that much), until the connection or its
+     * socket closes.
      */
     void awaitBacklogRoom(int bytes) {
         int permits = Math.min(bytes, MAX_BACKLOG_BYTES);
         try {
-            while (closed.getCount() > 0 && !backlog.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
-                // the shard's thread is behind; poll so that a close ends the wait
+            while (closed.getCount() > 0 && !socketClosed()
+                    && !backlog.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
+                // the shard's thread is behind; poll so that a close (even one the shard's thread never hears of,
+                // after it stopped) ends the wait and the read loop sees the closed socket
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -241,6 +244,11 @@ final class GatewayConnection {
                 closeSocket();
             });
         }
+    }
+
+    private boolean socketClosed() {
+        Socket s = socket;
+        return s != null && s.isClosed();
     }
 
     private void closeSocket() {
