@@ -4,10 +4,4 @@
 # front of the Discord simulator. Prints a markdown fragment (scripts/bench.sh runs it with the whole suite).
 # Usage: scripts/bench-rest.sh [--out f.md] [--smoke] [--jvm "<proxy JVM flags>"] [--proxy-jar <path>]
 # [--jfr proxy.jfr]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-JAVA_HOME=$(scripts/java-home.sh)
-export JAVA_HOME
-# -am builds the modules the bench needs from this checkout, so it measures the code in front of you.
-./mvnw -B -q -pl bench -am package -DskipTests
-exec "$JAVA_HOME/bin/java" -cp bench/target/bench.jar dev.shardgate.bench.rest.RestRoleBench "$@"
+exec "$(dirname "$0")/bench-one.sh" dev.shardgate.bench.rest.RestRoleBench "$@"

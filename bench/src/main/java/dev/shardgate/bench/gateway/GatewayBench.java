@@ -16,6 +16,7 @@ import dev.shardgate.proxy.publish.EventStream;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.events.EventFactory;
 import dev.shardgate.simulator.events.SimEvent;
+import dev.shardgate.simulator.gateway.ZlibStreamEncoder;
 import dev.shardgate.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
@@ -31,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.zip.Deflater;
 
 /**
  * The gateway proxy's event path, on this machine. Not a test: it prints numbers.
@@ -188,23 +188,13 @@ public final class GatewayBench {
         return sb.toString().strip();
     }
 
-    /** One deflate stream with a sync flush after every payload, as in discord-gateway.md §3.3. */
+    /** One deflate stream with a sync flush after every payload, as the simulator sends it (discord-gateway.md §3.3). */
     private static List<byte[]> zlibStream(List<byte[]> payloads) {
-        Deflater deflater = new Deflater();
-        byte[] buf = new byte[256 * 1024];
-        List<byte[]> messages = new ArrayList<>(payloads.size());
-        for (byte[] p : payloads) {
-            deflater.setInput(p);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            int n;
-            do {
-                n = deflater.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
-                out.write(buf, 0, n);
-            } while (n == buf.length);
-            messages.add(out.toByteArray());
+        try (ZlibStreamEncoder encoder = new ZlibStreamEncoder(0)) {
+            List<byte[]> messages = new ArrayList<>(payloads.size());
+            payloads.forEach(p -> messages.addAll(encoder.encode(p)));
+            return messages;
         }
-        deflater.end();
-        return messages;
     }
 
     // ---- 2. end to end ----

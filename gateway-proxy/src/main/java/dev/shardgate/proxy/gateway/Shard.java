@@ -38,7 +38,6 @@ public final class Shard {
     private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration ROOM_POLL = Duration.ofMillis(250);
-    private static final String WAITING_FOR_ROOM = "publish buffer full; waiting for NATS to catch up";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final int id;
@@ -246,9 +245,7 @@ public final class Shard {
             return;
         }
         if (!ctx.events().hasRoom()) {
-            if (state != ShardState.RECONNECTING || !WAITING_FOR_ROOM.equals(reason)) {
-                setState(ShardState.RECONNECTING, WAITING_FOR_ROOM); // once per wait, not once per poll
-            }
+            setState(ShardState.RECONNECTING, "publish buffer full; waiting for NATS to catch up");
             later(ROOM_POLL, this::connect);
             return;
         }
@@ -337,10 +334,13 @@ public final class Shard {
         }
     }
 
-    /** The one place the state changes: every transition is logged and counted. */
+    /**
+     * The one place the state changes: every transition is logged and counted. Staying in a state for the same
+     * reason is not a transition (a shard polling for room in the publish buffer logs once per wait, not per poll).
+     */
     private void setState(ShardState next, String why) {
         ShardState previous = state;
-        if (previous == next && why == null) {
+        if (previous == next && (why == null || why.equals(reason))) {
             return;
         }
         state = next;
