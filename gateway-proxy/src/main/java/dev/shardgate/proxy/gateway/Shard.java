@@ -17,8 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -29,9 +27,11 @@ import java.util.function.Consumer;
  * heartbeater and send limiter. It identifies through the process's {@link IdentifyQueue}, resumes whenever the
  * session allows, and hands every dispatch to the {@link EventSink}.
  *
- * <p>Threads: all mutable state is confined to the shard's own serial executor ({@code shard-N}, a virtual
- * thread). WebSocket callbacks, identify grants, timers and commands only enqueue work on it. Heartbeats run on the
- * shared heartbeat scheduler and touch only the {@link Heartbeater}. Fields read by status snapshots are volatile.
+ * <p>Threads: all mutable state is confined to the shard's {@link SerialExecutor}, which runs one task at a time:
+ * a received frame's work on the connection's read thread when nothing else is pending (no hand-off per event),
+ * everything else (identify grants, timers, leases, commands, the connection's open and close) on a virtual thread
+ * {@code shard-N} it starts when needed. Heartbeats run on the shared heartbeat scheduler and touch only the
+ * {@link Heartbeater}. Fields read by status snapshots are volatile.
  */
 public final class Shard {
     private static final System.Logger LOG = System.getLogger(Shard.class.getName());
@@ -42,7 +42,7 @@ public final class Shard {
 
     private final int id;
     private final ShardContext ctx;
-    private final ExecutorService exec;
+    private final SerialExecutor exec;
     private final ShardMetrics metrics;
     private final ReconnectPolicy reconnects;
     private final StormBreaker stormBreaker;
@@ -63,7 +63,7 @@ public final class Shard {
     public Shard(int id, ShardContext ctx) {
         this.id = id;
         this.ctx = ctx;
-        this.exec = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("shard-" + id).factory());
+        this.exec = new SerialExecutor("shard-" + id);
         this.metrics = new ShardMetrics(ctx.registry(), id, () -> seq);
         this.reconnects = new ReconnectPolicy(ctx.random());
         this.stormBreaker = new StormBreaker(ctx.settings().stormMaxIdentifies(), ctx.settings().stormWindow());
@@ -169,9 +169,8 @@ public final class Shard {
 
     /** Releases the shard's thread; call after {@link #handOver}. */
     public void close() {
-        exec.shutdown();
         try {
-            exec.awaitTermination(5, TimeUnit.SECONDS);
+            exec.shutdown(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -596,7 +595,7 @@ public final class Shard {
         };
     }
 
-    /** Hands every library callback to the shard's thread. */
+    /** Hands every library callback to the shard's executor; a received frame may run on the read thread. */
     private final class ConnectionEvents implements GatewayConnection.Listener {
         @Override
         public void opened(GatewayConnection c) {
@@ -625,10 +624,14 @@ public final class Shard {
             metrics.decoded(decodedAt - arrived);
             int size = decoded instanceof FrameDecoder.Frame f ? f.frame().buffer().length : 0;
             c.awaitBacklogRoom(size);
-            onShardThread(() -> {
-                c.backlogTaken(size);
-                onDecoded(c, decoded, decodedAt);
-            });
+            try {
+                exec.runOrExecute(() -> {
+                    c.backlogTaken(size);
+                    onDecoded(c, decoded, decodedAt);
+                });
+            } catch (RejectedExecutionException closed) {
+                // the shard is closed: nobody takes its frames any more
+            }
         }
 
         @Override

@@ -26,10 +26,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
 
 /**
@@ -70,11 +72,14 @@ import java.util.function.IntPredicate;
  * <p><b>Logging.</b> No line per retry: {@link OutageLog} says when publishing starts failing, sums up every 30 s,
  * and says when it recovers. A dead-lettered event is one WARNING.
  *
- * <p><b>Threads.</b> Owns {@code shardgate-publisher}, the loop: it alone takes events from the queue, starts
- * publishes and puts, holds the events of shards waiting for a put ({@link #waiting}) and, after a failure, waits
- * out the backoff and puts the failed events back. Virtual threads {@code shardgate-large-N} put one body each and
- * hand the outcome back to the loop; virtual threads {@code shardgate-deadletter-N} store one dead letter each.
- * jnats' threads complete the publishes. {@link #offer} is called from shard threads and never blocks.
+ * <p><b>Threads.</b> Routing an event (fence, hold, put or publish) happens under {@link #routing}, which keeps
+ * the events of a shard in order and guards {@link #waiting}. {@link #offer}, called by a shard's thread, routes its
+ * event itself when nothing is queued, no barrier is up, a publish slot is free and the lock is free: the usual case,
+ * which spares the event two thread hand-offs. Otherwise it queues the event for {@code shardgate-publisher}, the
+ * loop, which routes queued events in order (waiting for publish slots), takes the outcomes of puts, and after a
+ * failure waits out the backoff and puts the failed events back. Virtual threads {@code shardgate-large-N} put one
+ * body each and hand the outcome back to the loop; virtual threads {@code shardgate-deadletter-N} store one dead
+ * letter each. jnats' threads complete the publishes. {@link #offer} never blocks.
  */
 public final class EventPublisher implements EventSink, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
@@ -98,10 +103,13 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final LargeBodies largeBodies;
     private final ProxyDeadLetters deadLetters;
     private final OutageLog outage;
-    private final LinkedBlockingDeque<BufferedEvent> queue = new LinkedBlockingDeque<>();
+    /** Events waiting for the loop; added at the tail by offers, at the head by the loop when it puts some back. */
+    private final ConcurrentLinkedDeque<BufferedEvent> queue = new ConcurrentLinkedDeque<>();
+    /** Held while an event is routed, and while the loop changes the queue's head or {@link #waiting}. */
+    private final ReentrantLock routing = new ReentrantLock();
     /** Outcomes of puts, handed from the put threads to the loop. */
     private final ConcurrentLinkedQueue<PutOutcome> putOutcomes = new ConcurrentLinkedQueue<>();
-    /** Shards whose large event is being put, with the events held behind it; loop thread only. */
+    /** Shards whose large event is being put, with the events held behind it; guarded by {@link #routing}. */
     private final Map<Integer, Waiting> waiting = new HashMap<>();
     private final Set<Thread> sideThreads = ConcurrentHashMap.newKeySet();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
@@ -127,8 +135,6 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     /** The outage source of every stream publish ({@link OutageLog}); each put is its own source, its event. */
     private static final Object PUBLISHES = "stream publishes";
-    /** Queued after a failure or a put so that a loop waiting on an empty queue wakes up at once. */
-    private static final BufferedEvent WAKE = new BufferedEvent(-1, -1, "", -1, "", new byte[0], 0);
 
     /** A shard whose large event is being put, and its later events held meanwhile. */
     private record Waiting(BufferedEvent large, List<BufferedEvent> held) {
@@ -201,8 +207,35 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             refused.increment();
             return false;
         }
-        queue.addLast(e);
+        if (!routeAtOnce(e)) {
+            queue.addLast(e);
+            LockSupport.unpark(loop);
+        }
         return true;
+    }
+
+    /**
+     * Routes {@code e} on the offering thread when that keeps the shard's order and cannot block: nothing queued (so
+     * nothing of its shard is ahead of it there), no barrier (no failed event of its shard waits for a retry), a
+     * publish slot free, and no one else routing. Held and large events are handled by {@link #route} as usual.
+     */
+    private boolean routeAtOnce(BufferedEvent e) {
+        if (!queue.isEmpty() || barrier || !routing.tryLock()) {
+            return false;
+        }
+        try {
+            if (!queue.isEmpty() || barrier || !inFlight.tryAcquire()) {
+                return false;
+            }
+            try {
+                route(e);
+            } catch (RuntimeException unexpected) {
+                retryLater(e, unexpected);
+            }
+            return true;
+        } finally {
+            routing.unlock();
+        }
     }
 
     @Override
@@ -273,34 +306,76 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                     retryFailed();
                     continue;
                 }
-                BufferedEvent e = queue.pollFirst(IDLE_WAKE.toMillis(), TimeUnit.MILLISECONDS);
-                if (e == null || e == WAKE) {
+                if (queue.isEmpty()) {
+                    // Offers, failures and finished puts unpark the loop; a permit given before this is not lost.
+                    LockSupport.parkNanos(IDLE_WAKE.toNanos());
                     continue;
                 }
-                try {
-                    route(e);
-                } catch (RuntimeException unexpected) {
-                    // e.g. the fence threw: the event is retried after the backoff, not lost, and the loop goes on
-                    retryLater(e, unexpected);
-                }
+                inFlight.acquire(); // waited for without the lock, so offers go on queueing meanwhile
+                routeNext();
             }
         } catch (InterruptedException stop) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** What happens to one event taken from the queue: dropped, held, put, or published. Loop thread. */
-    private void route(BufferedEvent e) throws InterruptedException {
+    /** The loop's step, holding a publish slot: routes the event at the head of the queue. */
+    private void routeNext() {
+        routing.lock();
+        try {
+            BufferedEvent e = queue.pollFirst();
+            if (e == null) {
+                inFlight.release();
+                return;
+            }
+            try {
+                route(e);
+            } catch (RuntimeException unexpected) {
+                // e.g. the fence threw: the event is retried after the backoff, not lost, and the loop goes on
+                retryLater(e, unexpected);
+            }
+        } finally {
+            routing.unlock();
+        }
+    }
+
+    /**
+     * What happens to one event: dropped, held, put, or published. Under {@link #routing}, with a publish slot
+     * taken for it, which the publish keeps until it settles and any other outcome gives back.
+     */
+    private void route(BufferedEvent e) {
+        boolean slotHeld = true;
+        try {
+            Headers headers = headersToPublish(e);
+            if (headers == null) {
+                return;
+            }
+            if (barrier) {
+                // A publish failed while this one waited: it must not overtake the retries.
+                queue.addFirst(e);
+                return;
+            }
+            slotHeld = false; // the publish holds it until it settles
+            publish(e, headers);
+        } finally {
+            if (slotHeld) {
+                inFlight.release();
+            }
+        }
+    }
+
+    /** The headers to publish {@code e} with now, or null when it was fenced, dead-lettered, held or put instead. */
+    private Headers headersToPublish(BufferedEvent e) {
         if (!mayPublish.test(e.shard)) {
             fence(e);
-            return;
+            return null;
         }
         Headers headers;
         try {
             headers = headers(e);
         } catch (IllegalArgumentException invalid) {
             deadLetter(e, "the NATS client refused its headers: " + invalid.getMessage());
-            return;
+            return null;
         }
         boolean needsPut = e.objectName() == null && tooLarge(e, headers);
         Waiting w = waiting.get(e.shard);
@@ -308,20 +383,13 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             // Behind its shard's large event; or a second large one (max_payload shrank on a reconnect) of a
             // shard that has a put running: one put per shard at a time, it follows in order when that one is done.
             w.held().add(e);
-            return;
+            return null;
         }
         if (needsPut) {
             startPut(e);
-            return;
+            return null;
         }
-        inFlight.acquire();
-        if (barrier) {
-            // A publish failed while this one waited: it must not overtake the retries.
-            inFlight.release();
-            queue.addFirst(e);
-            return;
-        }
-        publish(e, headers);
+        return headers;
     }
 
     /** The barrier: lets every publish in flight settle, waits the backoff, and queues the failed ones first. */
@@ -336,16 +404,21 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         long backoff = retryBackoffMillis;
         retryBackoffMillis = Math.min(maxRetryBackoffMillis, backoff * 2);
         Thread.sleep(backoff);
-        List<BufferedEvent> retry;
-        synchronized (failedLock) {
-            retry = new ArrayList<>(failed.values());
-            failed.clear();
-            barrier = false;
+        routing.lock(); // no offer may route past the failed events between the barrier's end and their return
+        try {
+            List<BufferedEvent> retry;
+            synchronized (failedLock) {
+                retry = new ArrayList<>(failed.values());
+                failed.clear();
+                barrier = false;
+            }
+            queueFirst(retry);
+        } finally {
+            routing.unlock();
         }
-        queueFirst(retry);
     }
 
-    /** Puts events at the head of the queue in the order given; loop thread only. */
+    /** Puts events at the head of the queue in the order given; under {@link #routing}. */
     private void queueFirst(List<BufferedEvent> events) {
         for (int i = events.size() - 1; i >= 0; i--) {
             queue.addFirst(events.get(i));
@@ -417,7 +490,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             barrier = true;
         }
         if (raised) {
-            queue.addLast(WAKE);
+            LockSupport.unpark(loop);
         }
     }
 
@@ -427,14 +500,14 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         LOG.log(System.Logger.Level.DEBUG, "{0}: dropped, this instance no longer owns the shard", e);
     }
 
-    /** Takes the shard of {@code e} off the publishing path until its body is in the object store; loop thread. */
+    /** Takes the shard of {@code e} off the publishing path until its body is in the object store; under routing. */
     private void startPut(BufferedEvent e) {
         waiting.put(e.shard, new Waiting(e, new ArrayList<>()));
         startSideThread("shardgate-large-" + e.shard, () -> {
             PutOutcome outcome = putBody(e);
             if (outcome != null) {
                 putOutcomes.add(outcome);
-                queue.addFirst(WAKE);
+                LockSupport.unpark(loop);
             }
         });
     }
@@ -476,6 +549,18 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     /** Loop thread: a finished put sends its event next, then lets the shard's held events follow in order. */
     private void takePutOutcomes() {
+        if (putOutcomes.isEmpty()) {
+            return;
+        }
+        routing.lock();
+        try {
+            takePutOutcomesLocked();
+        } finally {
+            routing.unlock();
+        }
+    }
+
+    private void takePutOutcomesLocked() {
         PutOutcome outcome;
         while ((outcome = putOutcomes.poll()) != null) {
             BufferedEvent e = outcome.event();
