@@ -1,5 +1,6 @@
 package dev.shardgate.proxy.gateway.inflate;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -11,12 +12,12 @@ import java.util.Arrays;
  * <p>Not thread-safe: used by the owning decompressor only.
  */
 final class ElasticBuffer {
-    private static final byte[] NONE = new byte[0];
+    private static final ByteBuffer NONE = ByteBuffer.allocate(0);
 
     private final ScratchPool pool;
     private final int maxCapacity;
     private final String what;
-    private byte[] bytes = NONE;
+    private ByteBuffer buffer = NONE;
 
     /** @param what names the contents in the error for a payload over {@code maxCapacity} */
     ElasticBuffer(ScratchPool pool, int maxCapacity, String what) {
@@ -30,12 +31,20 @@ final class ElasticBuffer {
 
     /** The current array; replaced by {@link #ensure} and {@link #release}. */
     byte[] bytes() {
-        return bytes;
+        return buffer.array();
+    }
+
+    /**
+     * The current array as a heap buffer whose {@code array()} is {@link #bytes()}: the caller may move its position
+     * and limit. Replaced together with the array.
+     */
+    ByteBuffer buffer() {
+        return buffer;
     }
 
     /** The bytes held at the moment (0 between payloads). */
     int capacity() {
-        return bytes.length;
+        return buffer.capacity();
     }
 
     /**
@@ -44,6 +53,7 @@ final class ElasticBuffer {
      * @throws OversizedPayloadException when {@code needed} is over the hard limit ({@code GATEWAY_MAX_FRAME_BYTES})
      */
     byte[] ensure(long needed) throws CorruptStreamException {
+        byte[] bytes = buffer.array();
         if (needed <= bytes.length) {
             return bytes;
         }
@@ -52,22 +62,22 @@ final class ElasticBuffer {
                     + " bytes (GATEWAY_MAX_FRAME_BYTES)");
         }
         if (bytes.length == 0 && needed <= pool.size()) {
-            bytes = pool.take();
-            return bytes;
+            buffer = pool.take();
+            return buffer.array();
         }
         long capacity = Math.max(pool.size(), bytes.length);
         while (capacity < needed) {
             capacity *= 2;
         }
-        byte[] grown = Arrays.copyOf(bytes, (int) Math.min(capacity, maxCapacity));
-        pool.give(bytes);
-        bytes = grown;
-        return bytes;
+        ByteBuffer grown = ByteBuffer.wrap(Arrays.copyOf(bytes, (int) Math.min(capacity, maxCapacity)));
+        pool.give(buffer);
+        buffer = grown;
+        return grown.array();
     }
 
     /** The contents are no longer needed: the array goes back to the pool, or to the GC when it grew. */
     void release() {
-        pool.give(bytes);
-        bytes = NONE;
+        pool.give(buffer);
+        buffer = NONE;
     }
 }

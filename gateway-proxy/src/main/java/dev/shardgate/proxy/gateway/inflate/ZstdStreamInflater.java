@@ -31,9 +31,6 @@ public final class ZstdStreamInflater implements TransportDecompressor {
 
     private final MessageStream stream = new MessageStream();
     private final ElasticBuffer output;
-    /** The output array as zstd-jni's stream API wants it, wrapped again only when the array changes. */
-    private static final ByteBuffer EMPTY_TARGET = ByteBuffer.allocate(0);
-    private ByteBuffer target = EMPTY_TARGET;
 
     /** @param maxPayloadBytes the largest decompressed payload accepted; beyond it the stream is broken */
     public ZstdStreamInflater(int maxPayloadBytes) {
@@ -55,10 +52,7 @@ public final class ZstdStreamInflater implements TransportDecompressor {
         try {
             while (true) {
                 byte[] out = output.ensure(total + 1L);
-                if (target.array() != out) {
-                    target = ByteBuffer.wrap(out);
-                }
-                total += stream.read(target.limit(out.length).position(total));
+                total += stream.read(output.buffer().limit(out.length).position(total));
                 if (total < out.length && !input.hasRemaining()) {
                     break;
                 }
@@ -80,7 +74,6 @@ public final class ZstdStreamInflater implements TransportDecompressor {
     @Override
     public void payloadTaken() {
         output.release();
-        target = EMPTY_TARGET; // the array went back to the pool or the GC: keep no reference to it
     }
 
     @Override
