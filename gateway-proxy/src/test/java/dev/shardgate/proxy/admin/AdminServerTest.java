@@ -33,7 +33,9 @@ class AdminServerTest {
 
     @AfterEach
     void close() {
-        admin.close();
+        if (admin != null) {
+            admin.close();
+        }
     }
 
     private HttpResponse<byte[]> send(String method, String path, String... headers) throws Exception {
@@ -138,6 +140,12 @@ class AdminServerTest {
         assertEquals(200, send("GET", "/readyz").statusCode());
         assertEquals("[]", new String(send("GET", "/shards").body(), StandardCharsets.UTF_8));
         assertEquals(404, send("GET", "/shards/startup").statusCode());
+    }
+
+    @Test
+    void aNatsUrlIsShownWithoutItsCredentials() {
+        assertEquals("nats://nats.internal:4222", GatewaySection.withoutCredentials("nats://bot:s3cret@nats.internal:4222"));
+        assertEquals("tls://10.0.0.7:4443", GatewaySection.withoutCredentials("tls://10.0.0.7:4443"));
     }
 
     @Test
