@@ -2,6 +2,7 @@ package dev.shardgate.proxy;
 
 import dev.shardgate.protocol.ShardIds;
 import dev.shardgate.proxy.admin.AdminServer;
+import dev.shardgate.proxy.admin.GatewayView;
 import dev.shardgate.proxy.command.CommandService;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.discovery.DiscoveryException;
@@ -19,11 +20,13 @@ import dev.shardgate.proxy.fleet.Checkpoint;
 import dev.shardgate.proxy.fleet.CheckpointWriter;
 import dev.shardgate.proxy.fleet.Checkpoints;
 import dev.shardgate.proxy.fleet.FleetBuckets;
+import dev.shardgate.proxy.fleet.IdentifyBudget;
 import dev.shardgate.proxy.fleet.IdentifyClaims;
 import dev.shardgate.proxy.fleet.LeaseManager;
 import dev.shardgate.proxy.publish.PublisherSettings;
 import dev.shardgate.proxy.publish.EventPublisher;
 import dev.shardgate.proxy.publish.EventStream;
+import dev.shardgate.proxy.publish.PublisherStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -78,6 +81,7 @@ public final class GatewayProxy implements AutoCloseable {
     /** The leases' own connection: renewals never queue behind events, and it does not echo its own renewals. */
     private volatile Connection leaseNats;
     private volatile EventPublisher publisher;
+    private volatile IdentifyClaims claims;
     private volatile IdentifyQueue identifyQueue;
     private volatile FleetBuckets buckets;
     private volatile LeaseManager leases;
@@ -90,7 +94,7 @@ public final class GatewayProxy implements AutoCloseable {
         this.config = config;
         this.registry = registry;
         this.startupProgress = new StartupProgress(this::shards, this::identifyPlan, Clock.systemUTC());
-        this.admin = AdminServer.start(config.adminPort(), registry, this::shards, startupProgress::snapshot);
+        this.admin = AdminServer.start(config.adminPort(), registry, config.gateway().instanceId(), new View());
         Gauge.builder("shardgate_nats_connected", natsStatus, NatsStatusLog::connected)
                 .description("1 while the gateway role's NATS connection is up").register(registry);
         this.startup = Thread.ofVirtual().name("shardgate-startup").unstarted(this::startUp);
@@ -114,6 +118,11 @@ public final class GatewayProxy implements AutoCloseable {
 
     public int adminPort() {
         return admin.port();
+    }
+
+    /** The admin HTTP server this role started, which the REST role of the same process also reports on. */
+    public AdminServer admin() {
+        return admin;
     }
 
     /** The owned shards' status, in id order; empty until {@code /gateway/bot} has answered. */
@@ -281,7 +290,7 @@ public final class GatewayProxy implements AutoCloseable {
         }
         shardCount = count;
         GatewayBotClient discovery = new GatewayBotClient(config.apiUrl(), config.token());
-        IdentifyClaims claims = new IdentifyClaims(buckets, config.subjects().prefix(), config.gateway().instanceId(),
+        claims = new IdentifyClaims(buckets, config.subjects().prefix(), config.gateway().instanceId(),
                 config.gateway().identifyReserve(), limit, () -> discovery.fetch().sessionStartLimit(),
                 Clock.systemUTC(), System::nanoTime, registry);
         identifyQueue = new IdentifyQueue(limit.maxConcurrency(), claims, Clock.systemUTC());
@@ -298,6 +307,44 @@ public final class GatewayProxy implements AutoCloseable {
         shards = Map.copyOf(created);
         ShardMetrics.registerStateCounts(registry, shards.values());
         return created;
+    }
+
+    /** The gateway role as the admin HTTP shows it; the parts made during start-up are empty until then. */
+    private final class View implements GatewayView {
+        @Override
+        public List<ShardStatus> shards() {
+            return GatewayProxy.this.shards();
+        }
+
+        @Override
+        public int shardCount() {
+            return shardCount;
+        }
+
+        @Override
+        public StartupProgress.Snapshot startup() {
+            return startupProgress.snapshot();
+        }
+
+        @Override
+        public Optional<IdentifyBudget> identifyBudget() {
+            return Optional.ofNullable(claims).map(IdentifyClaims::budget);
+        }
+
+        @Override
+        public Optional<PublisherStatus> publisher() {
+            return Optional.ofNullable(publisher).map(EventPublisher::status);
+        }
+
+        @Override
+        public Optional<Connection> nats() {
+            return Optional.ofNullable(nats);
+        }
+
+        @Override
+        public String streamName() {
+            return config.eventsStream();
+        }
     }
 
     private interface Step<T> {

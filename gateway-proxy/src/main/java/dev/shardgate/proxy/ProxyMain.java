@@ -33,12 +33,15 @@ public final class ProxyMain {
         log.log(System.Logger.Level.INFO, "starting with {0}", config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         GatewayProxy gateway = config.runs(Role.GATEWAY) ? GatewayProxy.start(config, registry) : null;
-        AdminServer admin = gateway == null ? AdminServer.start(config.adminPort(), registry, null, null) : null;
+        AdminServer ownAdmin = gateway == null
+                ? AdminServer.start(config.adminPort(), registry, config.gateway().instanceId(), null) : null;
+        AdminServer admin = gateway == null ? ownAdmin : gateway.admin();
         RestProxy rest = null;
         if (config.runs(Role.REST) && config.restPort() != 0) {
             try {
                 rest = RestProxy.start(config, registry);
                 log.log(System.Logger.Level.INFO, "REST proxy listening on port {0}", Integer.toString(rest.port()));
+                admin.attachRest(rest::status);
             } catch (UnsupportedOperationException e) {
                 log.log(System.Logger.Level.WARNING, "REST role not started: {0}", e.getMessage());
             }
@@ -53,8 +56,8 @@ public final class ProxyMain {
             if (gateway != null) {
                 gateway.close();
             }
-            if (admin != null) {
-                admin.close();
+            if (ownAdmin != null) {
+                ownAdmin.close();
             }
             stopped.countDown();
         }, "shardgate-shutdown"));

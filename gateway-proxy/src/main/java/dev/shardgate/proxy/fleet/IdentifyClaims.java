@@ -64,6 +64,8 @@ public final class IdentifyClaims implements IdentifyCoordinator {
     private SessionStartLimit startLimit;
     private Instant startLimitAt;
     private volatile int remaining = -1;
+    /** The last budget seen, for the status page; read from any thread. */
+    private volatile IdentifyBudget lastSeen;
     private volatile int low;
     private boolean lowLogged;
     private boolean reserveLogged;
@@ -82,6 +84,8 @@ public final class IdentifyClaims implements IdentifyCoordinator {
         this.source = source;
         this.clock = clock;
         this.ticker = ticker;
+        this.lastSeen = new IdentifyBudget(startLimit.remaining(), startLimit.total(),
+                startLimitAt.plus(startLimit.resetAfter()), reserve);
         Gauge.builder("shardgate_identify_budget_remaining", this, IdentifyClaims::remaining)
                 .description("Session starts left for the whole bot, as last read from the fleet's shared count")
                 .register(registry);
@@ -93,6 +97,14 @@ public final class IdentifyClaims implements IdentifyCoordinator {
     @Override
     public int remaining() {
         return remaining;
+    }
+
+    /**
+     * The budget as last read or spent here; until the first identify asks the shared count, what
+     * {@code /gateway/bot} said at start-up. Safe from any thread.
+     */
+    public IdentifyBudget budget() {
+        return lastSeen;
     }
 
     @Override
@@ -252,6 +264,7 @@ public final class IdentifyClaims implements IdentifyCoordinator {
 
     private Budget seen(Budget b) {
         remaining = b.remaining();
+        lastSeen = new IdentifyBudget(b.remaining(), b.total(), b.resetAt(), reserve);
         int threshold = reserve + Math.max(10, b.total() / 10);
         boolean isLow = b.remaining() <= threshold;
         low = isLow ? 1 : 0;

@@ -53,6 +53,7 @@ public final class Shard {
     private volatile Session session;
     private volatile String reason;
     private volatile Heartbeater heartbeater;
+    private volatile Instant lastResumedAt;
     private GatewayConnection connection;
     private SendLimiter limiter;
     /** The session's resume URL failed (handshake, or no Hello): resume through the main URL instead. */
@@ -180,7 +181,7 @@ public final class Shard {
         Heartbeater hb = heartbeater;
         return new ShardStatus(id, state, seq, hb == null ? -1 : hb.latencyMillis(), (long) metrics.identifies.count(),
                 (long) metrics.resumes.count(), reason, ctx.leases().ownerOf(id).orElse(null),
-                ctx.leases().holds(id));
+                ctx.leases().holds(id), (long) metrics.events.count(), lastResumedAt);
     }
 
     /**
@@ -555,6 +556,9 @@ public final class Shard {
     }
 
     private void sessionLive(ShardState live) {
+        if (live == ShardState.RESUMED) {
+            lastResumedAt = ctx.clock().instant();
+        }
         reconnects.reset();
         watchdog.reset(ctx.ticker().getAsLong());
         watchSilence(connection);

@@ -271,6 +271,15 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         return buffer.events();
     }
 
+    /** The buffer and its progress now, for the status page; safe from any thread. */
+    public PublisherStatus status() {
+        long now = clock.millis();
+        long oldestAge = buffer.oldestOfferedAtMillis().stream().map(at -> Math.max(0, now - at)).findFirst()
+                .orElse(-1);
+        return new PublisherStatus(buffer.events(), buffer.bytes(), buffer.maxEvents(), buffer.maxBytes(), oldestAge,
+                (long) published.count(), barrier);
+    }
+
     /** Waits until every accepted event is settled, up to {@code timeout}; returns whether it got there. */
     public boolean flush(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -73,6 +73,14 @@ final class PublishBuffer {
         return events.get();
     }
 
+    int maxEvents() {
+        return maxEvents;
+    }
+
+    long maxBytes() {
+        return maxBytes;
+    }
+
     long bytes() {
         return bytes.get();
     }

@@ -8,6 +8,7 @@ import dev.shardgate.proxy.rest.limit.ActorScheduler;
 import dev.shardgate.proxy.rest.limit.Limiter;
 import dev.shardgate.proxy.rest.limit.LimiterMetrics;
 import dev.shardgate.proxy.rest.limit.RateLimiter;
+import dev.shardgate.proxy.rest.shared.ShareMode;
 import dev.shardgate.proxy.rest.shared.SharedLimiter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,10 +39,12 @@ public final class RestProxy implements AutoCloseable {
     private final ClientWatch watch;
     private final SharedLimiter shared;
     private final ScheduledExecutorService timeouts;
+    private final Limiter local;
 
     private RestProxy(HttpServer server, ExecutorService requests, ActorScheduler scheduler, HttpClient client,
-                      ClientWatch watch, SharedLimiter shared, ScheduledExecutorService timeouts) {
+                      ClientWatch watch, SharedLimiter shared, ScheduledExecutorService timeouts, Limiter local) {
         this.server = server;
+        this.local = local;
         this.requests = requests;
         this.scheduler = scheduler;
         this.client = client;
@@ -86,12 +90,21 @@ public final class RestProxy implements AutoCloseable {
         server.start();
         LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0} in front of {1}; {2}",
                 server.getAddress(), apiUrl, config);
-        return new RestProxy(server, requests, scheduler, client, watch, shared, timeouts);
+        return new RestProxy(server, requests, scheduler, client, watch, shared, timeouts, local);
     }
 
     /** The bound port. */
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /**
+     * The limiter's state with its {@code maxBuckets} busiest buckets, for the status page; completes on the limiter
+     * thread, or fails once the proxy is closed.
+     */
+    public CompletableFuture<RestStatus> status(int maxBuckets) {
+        ShareMode mode = shared == null ? null : shared.mode();
+        return local.status(maxBuckets).thenApply(l -> new RestStatus(port(), mode, l));
     }
 
     /** The shared limits of this replica, when {@code REST_SHARE_LIMITS} is on. */

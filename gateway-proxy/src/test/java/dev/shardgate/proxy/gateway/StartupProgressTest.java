@@ -23,7 +23,7 @@ class StartupProgressTest {
     private static final Duration PERIOD = IdentifyQueue.SPACING;
 
     private static ShardStatus shard(int id, ShardState state) {
-        return new ShardStatus(id, state, 0, -1, 0, 0, null, null, true);
+        return new ShardStatus(id, state, 0, -1, 0, 0, null, null, true, 0, null);
     }
 
     private static List<ShardStatus> shards(int ready, int total) {
@@ -76,7 +76,7 @@ class StartupProgressTest {
     @Test
     void aShardServedByAnotherInstanceCountsAsReadyAndNoShardsIsNotComplete() {
         List<ShardStatus> list = List.of(shard(0, ShardState.RESUMED),
-                new ShardStatus(1, ShardState.AWAITING_LEASE, 0, -1, 0, 0, null, "pod-b", false));
+                new ShardStatus(1, ShardState.AWAITING_LEASE, 0, -1, 0, 0, null, "pod-b", false, 0, null));
         assertTrue(StartupProgress.compute(list, IdentifyPlan.empty(T0, PERIOD), T0, Duration.ZERO, false).complete());
         assertFalse(StartupProgress.compute(List.of(), IdentifyPlan.empty(T0, PERIOD), T0, Duration.ZERO, false)
                 .complete(), "before /gateway/bot answered nothing is known");

@@ -45,6 +45,17 @@ final class Bucket {
         return inFlight;
     }
 
+    /** Free slots now (what Discord would call remaining), or {@link #UNKNOWN} before the first answer. */
+    int remaining(long now) {
+        refill(now);
+        return limit == UNKNOWN ? UNKNOWN : Math.max(0, free);
+    }
+
+    /** Whether a 429 for this bucket holds every request back until its Retry-After. */
+    boolean isBlocked(long now) {
+        return now < blockedUntil;
+    }
+
     boolean canSend(long now) {
         refill(now);
         if (now < blockedUntil) {

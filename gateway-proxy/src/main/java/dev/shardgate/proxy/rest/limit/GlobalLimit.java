@@ -45,6 +45,12 @@ final class GlobalLimit {
         return it.next() + windowNanos;
     }
 
+    /** Slots taken: in flight, or answered less than a window ago. */
+    int inUse(long now) {
+        expire(now);
+        return inFlight + answered.size();
+    }
+
     void take() {
         inFlight++;
     }

@@ -25,6 +25,10 @@ final class InvalidRequestBreaker {
         this.threshold = threshold;
     }
 
+    int threshold() {
+        return threshold;
+    }
+
     void record(long now) {
         advance(now);
         counts[Math.floorMod(currentSlot, SLOTS)]++;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The REST limiter: acquire → {@link Permit} → complete(answer). A request waits first for its bucket (in arrival
@@ -74,6 +75,27 @@ public final class Limiter implements RateLimiter {
                 admit(w);
             }
         });
+        return result;
+    }
+
+    /**
+     * What the limiter knows now, with the {@code maxBuckets} busiest buckets, for the status page. Taken on the
+     * limiter thread like everything else, so it is consistent and needs no locks; fails when the limiter is closed.
+     */
+    public CompletableFuture<LimiterStatus> status(int maxBuckets) {
+        CompletableFuture<LimiterStatus> result = new CompletableFuture<>();
+        try {
+            scheduler.execute(() -> {
+                try {
+                    result.complete(LimiterStatus.of(tokens.values(), breaker, globalShare, scheduler.nanoTime(),
+                            maxBuckets));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            result.completeExceptionally(closed);
+        }
         return result;
     }
 
