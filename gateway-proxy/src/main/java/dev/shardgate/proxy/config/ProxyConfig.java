@@ -17,7 +17,8 @@ import java.util.Set;
  * The REST role reads its own settings from the same {@link ConfigSource} ({@link #source()}).
  *
  * @param shardCount the configured {@code SHARD_COUNT}, or 0 to use the {@code shards} of {@code /gateway/bot}
- * @param shardIds the raw {@code SHARD_IDS} spec, resolved once the shard count is known
+ * @param shardIds the raw {@code SHARD_IDS} spec (or the pod's range, {@link PodShardRange}), resolved once the shard
+ *        count is known
  * @param eventsMaxAge how long the event stream keeps a message (limits retention)
  * @param eventsDuplicateWindow JetStream's de-duplication window for {@code Nats-Msg-Id}
  * @param gateway the gateway role's tuning knobs (buffers, storm breaker, command queueing)
@@ -78,7 +79,7 @@ public record ProxyConfig(
                 nats,
                 subjects,
                 src.integer("SHARD_COUNT", 0, 0, 1_000_000),
-                src.string("SHARD_IDS", "all"),
+                PodShardRange.shardIds(src),
                 intents,
                 Compression.parse(src.string("GATEWAY_COMPRESSION", "zlib-stream")),
                 roles,
