@@ -21,6 +21,10 @@ public final class ProxyMain {
 
     public static void main(String[] args) throws Exception {
         ProcessLogging.install(); // first: the hand-over's log lines must survive the JVM's shutdown
+        // The JDK's HTTP server (REST role and admin) leaves Nagle's algorithm on unless asked, and reads the flag
+        // when its first server starts: an answer written as headers then body would wait up to 40 ms for the
+        // client's delayed ACK.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         System.Logger log = System.getLogger(ProxyMain.class.getName());
         ProxyConfig config;
         try {
