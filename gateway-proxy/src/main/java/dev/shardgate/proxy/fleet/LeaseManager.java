@@ -145,7 +145,14 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     public void start(Collection<Integer> shards) {
         thread.execute(() -> {
             wanted = Collections.unmodifiableSortedSet(new TreeSet<>(shards)); // taken in shard order
-            watch = nats.createDispatcher(msg -> onQueue(() -> observed(msg)));
+            watch = nats.createDispatcher(msg -> {
+                // Most of what the watch sees at rest are this process's own renewals (every lease it holds, every
+                // TTL/4): only this process writes these exact bytes, so they are dropped here, without a hop to
+                // the lease thread or parsing the value.
+                if (!isOwnWrite(msg)) {
+                    onQueue(() -> observed(msg));
+                }
+            });
             watch.subscribe(subjectPrefix + keyPrefix + "*");
             tick();
         });
@@ -372,6 +379,11 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "another process also calls itself {0} and holds shard {1}; give "
                     + "every proxy its own INSTANCE_ID (the pod name)", instanceId, shard);
         }
+    }
+
+    private boolean isOwnWrite(Message msg) {
+        return (msg.getHeaders() == null || msg.getHeaders().getFirst(OPERATION) == null)
+                && Arrays.equals(value, msg.getData());
     }
 
     private static String tokenOf(byte[] data) {

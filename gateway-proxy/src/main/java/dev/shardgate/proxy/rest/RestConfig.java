@@ -9,8 +9,14 @@ import java.util.Optional;
  * The REST role's own settings, read once from the process's {@link ConfigSource} and validated.
  *
  * @param globalLimit requests per second per token ({@code REST_GLOBAL_LIMIT}), Discord's global limit
- * @param maxWait the longest a request may wait in the proxy ({@code REST_MAX_WAIT}); a client can ask for
- *     less with the {@value RestHeaders#MAX_WAIT} header
+ * @param maxWait the longest a request may wait in the proxy ({@code REST_MAX_WAIT}); empty (the default): as long
+ *     as its client waits, so that a burst is paced out rather than refused. A client can ask for a limit of its own
+ *     with the {@value RestHeaders#MAX_WAIT} header
+ * @param queueMax {@code REST_QUEUE_MAX}: requests this replica holds at once (waiting for a permit or being sent);
+ *     beyond it a request is answered 503 {@code queue_full}. Each costs a few KB besides its body
+ * @param queueMaxPerBucket {@code REST_QUEUE_MAX_PER_BUCKET}: requests waiting in one bucket's queue, so that one hot
+ *     channel cannot take every place
+ * @param queueMaxBytes {@code REST_QUEUE_MAX_MB} in bytes: request bodies this replica holds at once
  * @param secret {@code REST_PROXY_SECRET}: when present, every client must send it in {@value RestHeaders#SECRET}
  * @param invalidRequestLimit {@code REST_INVALID_REQUEST_LIMIT}: 401/403/non-shared-429 answers in 10 minutes at
  *     which the breaker stops forwarding (Discord bans the IP at 10,000)
@@ -29,7 +35,7 @@ import java.util.Optional;
  */
 public record RestConfig(
         int globalLimit,
-        Duration maxWait,
+        Optional<Duration> maxWait,
         Optional<String> secret,
         int invalidRequestLimit,
         Duration resetMargin,
@@ -40,14 +46,18 @@ public record RestConfig(
         Duration tokenProbeInterval,
         boolean shareLimits,
         Duration shareTimeout,
-        int expectedReplicas) {
+        int expectedReplicas,
+        int queueMax,
+        int queueMaxPerBucket,
+        long queueMaxBytes) {
 
     /** Discord's cap on one request's body: 25 MiB. */
     public static final long DISCORD_MAX_BODY = 25L * 1024 * 1024;
 
     public RestConfig {
         require(globalLimit >= 1, "REST_GLOBAL_LIMIT must be at least 1, got " + globalLimit);
-        require(positive(maxWait), "REST_MAX_WAIT must be positive, got " + maxWait);
+        require(maxWait.map(RestConfig::positive).orElse(true), "REST_MAX_WAIT must be positive or none, got "
+                + maxWait.orElse(null));
         require(secret.map(s -> s.length() >= 16).orElse(true),
                 "REST_PROXY_SECRET must be at least 16 characters long");
         require(invalidRequestLimit >= 1 && invalidRequestLimit < 10_000,
@@ -63,12 +73,18 @@ public record RestConfig(
         require(positive(tokenProbeInterval), "REST_TOKEN_PROBE_INTERVAL must be positive");
         require(positive(shareTimeout), "REST_SHARE_TIMEOUT must be positive");
         require(expectedReplicas >= 1, "REST_REPLICAS must be at least 1, got " + expectedReplicas);
+        require(queueMax >= 1, "REST_QUEUE_MAX must be at least 1, got " + queueMax);
+        require(queueMaxPerBucket >= 1 && queueMaxPerBucket <= queueMax,
+                "REST_QUEUE_MAX_PER_BUCKET must be between 1 and REST_QUEUE_MAX (" + queueMax + "), got "
+                        + queueMaxPerBucket);
+        require(queueMaxBytes >= maxBodyBytes, "REST_QUEUE_MAX_MB must hold at least one body of REST_MAX_BODY ("
+                + maxBodyBytes + " bytes), got " + queueMaxBytes + " bytes");
     }
 
     public static RestConfig from(ConfigSource src) {
         return new RestConfig(
                 src.integer("REST_GLOBAL_LIMIT", 50, 1, 100_000),
-                src.duration("REST_MAX_WAIT", Duration.ofSeconds(10)),
+                maxWait(src),
                 src.get("REST_PROXY_SECRET"),
                 src.integer("REST_INVALID_REQUEST_LIMIT", 5_000, 1, 9_999),
                 src.duration("REST_RESET_MARGIN", Duration.ofMillis(25)),
@@ -79,7 +95,16 @@ public record RestConfig(
                 src.duration("REST_TOKEN_PROBE_INTERVAL", Duration.ofSeconds(30)),
                 src.bool("REST_SHARE_LIMITS", false),
                 src.duration("REST_SHARE_TIMEOUT", Duration.ofMillis(500)),
-                src.integer("REST_REPLICAS", 2, 1, 1_000));
+                src.integer("REST_REPLICAS", 2, 1, 1_000),
+                src.integer("REST_QUEUE_MAX", 10_000, 1, 1_000_000),
+                src.integer("REST_QUEUE_MAX_PER_BUCKET", 5_000, 1, 1_000_000),
+                src.integer("REST_QUEUE_MAX_MB", 256, 25, 1_000_000) * 1024L * 1024);
+    }
+
+    /** {@code REST_MAX_WAIT}: unset, empty or {@code none} for no limit of the proxy's own. */
+    private static Optional<Duration> maxWait(ConfigSource src) {
+        return src.get("REST_MAX_WAIT").map(String::strip).filter(v -> !v.isEmpty() && !v.equalsIgnoreCase("none"))
+                .map(v -> src.duration("REST_MAX_WAIT", Duration.ZERO));
     }
 
     private static boolean positive(Duration d) {
@@ -94,7 +119,9 @@ public record RestConfig(
 
     @Override
     public String toString() {
-        return "RestConfig[globalLimit=" + globalLimit + ", maxWait=" + maxWait + ", secret="
+        return "RestConfig[globalLimit=" + globalLimit + ", maxWait=" + maxWait.map(Duration::toString).orElse("none")
+                + ", queueMax=" + queueMax + ", queueMaxPerBucket=" + queueMaxPerBucket + ", queueMaxBytes="
+                + queueMaxBytes + ", secret="
                 + (secret.isPresent() ? "set" : "none") + ", invalidRequestLimit=" + invalidRequestLimit
                 + ", resetMargin=" + resetMargin + ", upstreamTimeout=" + upstreamTimeout + ", clientTimeout=" + clientTimeout
                 + ", retries=" + retries

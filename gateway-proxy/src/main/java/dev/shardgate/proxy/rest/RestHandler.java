@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,9 +64,10 @@ final class RestHandler implements HttpHandler {
     private final ClientWatch watch;
     private final RestMetrics metrics;
     private final ScheduledExecutorService timeouts;
+    private final HeldRequests held;
 
     RestHandler(RestConfig config, URI apiUrl, BotToken botToken, RateLimiter limiter, HttpClient client,
-                ClientWatch watch, RestMetrics metrics, ScheduledExecutorService timeouts) {
+                ClientWatch watch, RestMetrics metrics, ScheduledExecutorService timeouts, HeldRequests held) {
         this.config = config;
         this.apiUrl = apiUrl;
         this.botToken = botToken;
@@ -75,6 +77,7 @@ final class RestHandler implements HttpHandler {
         this.watch = watch;
         this.metrics = metrics;
         this.timeouts = timeouts;
+        this.held = held;
     }
 
     @Override
@@ -160,8 +163,18 @@ final class RestHandler implements HttpHandler {
                     + " must be a number of seconds"));
             return;
         }
-        long deadline = limiter.nanoTime() + wait.nanos;
-        forward(exchange, route, token, request, deadline, started);
+        long deadline = Ticket.deadlineAfter(limiter.nanoTime(), wait.nanos);
+        long size = body.get().length;
+        if (!held.enter(size)) {
+            Rejection.Reason full = Rejection.Reason.QUEUE_FULL;
+            reply(exchange, route.template(), new ProxyReply(full.status(), full.wireName(), full.message(), 1));
+            return;
+        }
+        try {
+            forward(exchange, route, token, request, deadline, started);
+        } finally {
+            held.leave(size);
+        }
     }
 
     private void forward(HttpExchange exchange, Route route, TokenId token, HttpRequest request, long deadline,
@@ -350,7 +363,7 @@ final class RestHandler implements HttpHandler {
     private record OptionalWait(long nanos, boolean invalid) { }
 
     private OptionalWait maxWait(HttpExchange exchange) {
-        long configured = config.maxWait().toNanos();
+        long configured = config.maxWait().map(Duration::toNanos).orElse(Ticket.NO_DEADLINE);
         String asked = exchange.getRequestHeaders().getFirst(RestHeaders.MAX_WAIT);
         if (asked == null) {
             return new OptionalWait(configured, false);

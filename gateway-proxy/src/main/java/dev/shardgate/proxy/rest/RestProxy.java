@@ -85,7 +85,7 @@ public final class RestProxy implements AutoCloseable {
         // A cut-off cancelled because the body arrived leaves the queue at once instead of after REST_CLIENT_TIMEOUT.
         timeouts.setRemoveOnCancelPolicy(true);
         server.createContext("/", new RestHandler(config, apiUrl, token, limiter, client, watch,
-                new RestMetrics(registry), timeouts));
+                new RestMetrics(registry), timeouts, new HeldRequests(config.queueMax(), config.queueMaxBytes(), registry)));
         server.setExecutor(requests);
         server.start();
         LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0} in front of {1}; {2}",

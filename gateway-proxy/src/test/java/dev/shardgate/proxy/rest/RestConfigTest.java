@@ -9,6 +9,7 @@ import dev.shardgate.config.ConfigException;
 import dev.shardgate.config.ConfigSource;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class RestConfigTest {
@@ -20,7 +21,12 @@ class RestConfigTest {
     void defaultsFollowDiscordsNumbers() {
         RestConfig c = config(Map.of());
         assertEquals(50, c.globalLimit());
-        assertEquals(Duration.ofSeconds(10), c.maxWait());
+        assertEquals(Optional.empty(), c.maxWait(), "a request waits as long as its client does");
+        assertEquals(Optional.empty(), config(Map.of("REST_MAX_WAIT", "none")).maxWait());
+        assertEquals(Optional.of(Duration.ofSeconds(30)), config(Map.of("REST_MAX_WAIT", "30s")).maxWait());
+        assertEquals(10_000, c.queueMax());
+        assertEquals(5_000, c.queueMaxPerBucket());
+        assertEquals(256L * 1024 * 1024, c.queueMaxBytes());
         assertTrue(c.invalidRequestLimit() < 10_000);
         assertEquals(25L * 1024 * 1024, c.maxBodyBytes());
         assertFalse(c.shareLimits());
@@ -36,6 +42,10 @@ class RestConfigTest {
                 .getMessage().contains("REST_PROXY_SECRET"));
         assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_GLOBAL_LIMIT", "0")))
                 .getMessage().contains("REST_GLOBAL_LIMIT"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_QUEUE_MAX", "10",
+                "REST_QUEUE_MAX_PER_BUCKET", "20"))).getMessage().startsWith("REST_QUEUE_MAX_PER_BUCKET must be between"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_QUEUE_MAX_MB", "10")))
+                .getMessage().contains("REST_QUEUE_MAX_MB"));
     }
 
     @Test

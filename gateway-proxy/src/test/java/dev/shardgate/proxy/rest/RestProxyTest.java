@@ -82,6 +82,51 @@ class RestProxyTest {
     }
 
     @Test
+    void aBurstWaitsAsLongAsItsClientsDoInsteadOfBeingRefused() {
+        // 60 messages to a channel whose bucket lets 5 a second through: the last leave about 12 s after the burst,
+        // past the 10 s after which the proxy used to refuse them. By default nothing is refused.
+        SimulatedDiscord d = discord(RestSettings.defaults());
+        d.rest.setBucketLimit(RouteBucket.CREATE_MESSAGE, 5, Duration.ofSeconds(1));
+        ProxyUnderTest p = proxy(d, Map.of());
+        long channel = 820675644227723273L;
+        long start = System.nanoTime();
+        List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            pending.add(p.sendAsync(postMessage(p, channel, i)));
+        }
+        List<HttpResponse<String>> answers = all(pending);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertEquals(60, answers.stream().filter(r -> r.statusCode() == 200).count(), () -> statuses(answers));
+        assertTrue(took.compareTo(Duration.ofSeconds(10)) > 0, "the burst left within " + took);
+        assertEquals(0, d.rest.observations().rateLimited(RateLimitScope.USER));
+    }
+
+    @Test
+    void beyondWhatItMayHoldTheProxyAnswers503QueueFullAtOnce() throws Exception {
+        SimulatedDiscord d = discord(RestSettings.defaults());
+        d.rest.setBucketLimit(RouteBucket.CREATE_MESSAGE, 1, Duration.ofSeconds(5));
+        ProxyUnderTest p = proxy(d, Map.of("REST_QUEUE_MAX", "3", "REST_QUEUE_MAX_PER_BUCKET", "3"));
+        assertEquals(200, p.send(postMessage(p, 77, 0)).statusCode()); // the bucket is now empty for 5 s
+        List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            waiting.add(p.sendAsync(postMessage(p, 77, i)));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> held(p) == 3);
+        long asked = System.nanoTime();
+        HttpResponse<String> refused = p.send(postMessage(p, 77, 4));
+        assertTrue(Duration.ofNanos(System.nanoTime() - asked).compareTo(Duration.ofSeconds(2)) < 0, "answered at once");
+        assertEquals(503, refused.statusCode(), refused.body());
+        assertEquals("queue_full", refused.headers().firstValue(RestHeaders.REASON).orElse(""));
+        assertEquals("queue_full", JSON.readTree(refused.body()).path("shardgate").asText(), refused.body());
+        assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+        waiting.forEach(f -> f.cancel(true));
+    }
+
+    private static double held(ProxyUnderTest p) {
+        return p.registry.get("shardgate.rest.held.requests").gauge().value();
+    }
+
+    @Test
     void mixedTrafficOverManyBucketsStaysUnderTheGlobalLimit() {
         SimulatedDiscord d = discord(RestSettings.defaults());
         ProxyUnderTest p = proxy(d, Map.of("REST_MAX_WAIT", "60s"));

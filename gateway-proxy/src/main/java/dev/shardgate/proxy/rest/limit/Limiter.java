@@ -14,7 +14,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * The REST limiter: acquire → {@link Permit} → complete(answer). A request waits first for its bucket (in arrival
  * order, as many in flight as the bucket has slots), then for its token's global limit (charged only when it is
- * sent; interaction routes skip it), and is turned away at once when it cannot be sent before its deadline.
+ * sent; interaction routes skip it), and is turned away at once when it cannot be sent before its deadline (a
+ * request without one waits as long as its client does) or when its bucket's queue is full.
  * Answers teach it the route → bucket mapping, the buckets' limits and Discord's 429s, count invalid answers for
  * the breaker, and lock a token on 401 or a Cloudflare ban.
  *
@@ -34,6 +35,7 @@ public final class Limiter implements RateLimiter {
     private final int globalLimit;
     private final long margin;
     private final long probeInterval;
+    private final int queueMaxPerBucket;
     private final InvalidRequestBreaker breaker;
     private final Map<TokenId, TokenLimits> tokens = new HashMap<>();
     private double globalShare = 1.0;
@@ -45,6 +47,7 @@ public final class Limiter implements RateLimiter {
         this.globalLimit = config.globalLimit();
         this.margin = config.resetMargin().toNanos();
         this.probeInterval = config.tokenProbeInterval().toNanos();
+        this.queueMaxPerBucket = config.queueMaxPerBucket();
         this.breaker = new InvalidRequestBreaker(config.invalidRequestLimit());
         scheduler.schedule(this::sweep, SWEEP_INTERVAL);
     }
@@ -176,7 +179,9 @@ public final class Limiter implements RateLimiter {
             reject(w, Rejection.Reason.MAX_WAIT, start - now);
             return;
         }
-        w.deadlineTimer = scheduler.schedule(() -> expire(w), w.ticket.deadline() - now);
+        if (w.ticket.deadline() != Ticket.NO_DEADLINE) {
+            w.deadlineTimer = scheduler.schedule(() -> expire(w), w.ticket.deadline() - now);
+        }
         if (start > now) {
             w.stage = Waiter.Stage.DELAYED;
             w.delayTimer = scheduler.schedule(() -> enterBucket(w), start - now);
@@ -191,6 +196,10 @@ public final class Limiter implements RateLimiter {
         Bucket b = w.token.bucketFor(w.ticket.route(), globalShare);
         if (b == null) {
             enterGlobal(w);
+            return;
+        }
+        if (!w.ticket.retry() && b.queue.size() >= queueMaxPerBucket) {
+            reject(w, Rejection.Reason.QUEUE_FULL, SECOND);
             return;
         }
         int position = w.ticket.retry() ? 0 : b.queue.size();

@@ -8,6 +8,9 @@ public final class Rejection extends Exception {
     public enum Reason {
         /** The request could not be sent within its allowed wait. */
         MAX_WAIT(429, "the request could not be sent within its allowed wait"),
+        /** The proxy holds as many requests as it may (REST_QUEUE_MAX, per bucket, or their bodies' bytes). */
+        QUEUE_FULL(503, "the proxy's queue is full (REST_QUEUE_MAX, REST_QUEUE_MAX_PER_BUCKET or REST_QUEUE_MAX_MB); "
+                + "try again later"),
         /** Too many invalid answers in 10 minutes: forwarding stopped so Cloudflare does not ban the IP. */
         BREAKER_OPEN(503, "the invalid-request breaker is open: too many 401/403/429 answers in 10 minutes"),
         /** Discord answered 401 for this token; it stays locked until a probe succeeds. */

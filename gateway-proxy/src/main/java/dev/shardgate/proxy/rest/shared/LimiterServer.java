@@ -65,7 +65,8 @@ final class LimiterServer implements AutoCloseable {
             return;
         }
         long now = limiter.nanoTime();
-        Ticket ticket = new Ticket(new TokenId(a.token()), a.route(), now + a.deadlineMillis() * 1_000_000,
+        Ticket ticket = new Ticket(new TokenId(a.token()), a.route(),
+                Ticket.deadlineAfter(now, TimeUnit.MILLISECONDS.toNanos(Math.max(0, a.deadlineMillis()))),
                 a.notBeforeMillis() > 0 ? now + a.notBeforeMillis() * 1_000_000 : 0, a.retry());
         CompletableFuture<Permit> pending = limiter.acquire(ticket);
         waiting.put(a.rid(), pending);

@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@value #TICK_MILLIS} ms; NATS's dispatcher threads take presence and replies. {@link #close()} stops them.
  */
 public final class SharedLimiter implements RateLimiter, AutoCloseable {
+    private static final Duration UNLIMITED_WAIT = Duration.ofDays(1);
     private static final System.Logger LOG = System.getLogger(SharedLimiter.class.getName());
     static final long TICK_MILLIS = 500;
     private static final Duration LEASE_TTL = Duration.ofSeconds(3);
@@ -133,7 +134,10 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private CompletableFuture<Permit> remote(Connection c, String leaderId, Ticket ticket) {
         String rid = replica + "-" + requests.incrementAndGet();
         long now = local.nanoTime();
-        long deadlineMillis = Math.max(0, (ticket.deadline() - now) / 1_000_000);
+        // A request without a deadline is sent as one a day away: no client waits that long, and the wire stays
+        // a plain number that an older leader reads the same way.
+        long deadlineMillis = ticket.deadline() == Ticket.NO_DEADLINE ? UNLIMITED_WAIT.toMillis()
+                : Math.min(UNLIMITED_WAIT.toMillis(), Math.max(0, (ticket.deadline() - now) / 1_000_000));
         long notBeforeMillis = ticket.notBefore() > now ? (ticket.notBefore() - now) / 1_000_000 : 0;
         byte[] body = LimiterProtocol.write(LimiterProtocol.Acquire.of(rid, ticket.token().fingerprint(),
                 ticket.route(), deadlineMillis, notBeforeMillis, ticket.retry()));

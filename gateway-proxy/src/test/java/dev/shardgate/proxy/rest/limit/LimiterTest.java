@@ -260,6 +260,32 @@ class LimiterTest {
     }
 
     @Test
+    void aRequestWithoutADeadlineWaitsAsLongAsItTakes() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(1, 0, 3_600.0, "h"));
+        CompletableFuture<Permit> patient = limiter.acquire(new Ticket(BOT, send, Ticket.NO_DEADLINE, 0, false));
+        clock.advanceMillis(3_599_000);
+        assertFalse(patient.isDone(), "still waiting an hour on");
+        clock.advanceMillis(1_100);
+        permit(patient);
+    }
+
+    @Test
+    void aFullBucketQueueTurnsTheNextRequestAwayButNotARetry() {
+        limiter = limiter(Map.of("REST_QUEUE_MAX", "10", "REST_QUEUE_MAX_PER_BUCKET", "2"));
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(1, 0, 10.0, "h"));
+        CompletableFuture<Permit> first = acquire(send);
+        CompletableFuture<Permit> second = acquire(send);
+        assertEquals(Rejection.Reason.QUEUE_FULL, rejection(acquire(send)).reason());
+        CompletableFuture<Permit> retry = limiter.acquire(new Ticket(BOT, send, Ticket.NO_DEADLINE, 0, true));
+        assertFalse(retry.isDone(), "a 429's retry keeps its place at the front");
+        assertFalse(first.isDone() || second.isDone());
+        // Another channel is another bucket with its own queue.
+        permit(acquire(route("POST", "/channels/222/messages")));
+    }
+
+    @Test
     void aClientThatLeavesFreesItsPlaceAndItsSlot() {
         Route send = route("POST", "/channels/111/messages");
         permit(acquire(send)).complete(ok(1, 0, 1.0, "h"));
