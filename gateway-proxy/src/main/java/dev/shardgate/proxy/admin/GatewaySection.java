@@ -66,17 +66,12 @@ final class GatewaySection {
     }
 
     private static ObjectNode shard(ShardStatus s, Double rate) {
-        ObjectNode n = JSON.objectNode()
-                .put("id", s.id())
-                .put("state", s.state().name())
-                .put("seq", s.seq())
-                .put("latency_ms", s.latencyMs())
-                .put("events", s.events())
-                .put("identifies", s.identifies())
-                .put("resumes", s.resumes())
+        // The /shards entry, with owner and reason always present (null when unknown: the page tells them apart).
+        ObjectNode n = s.toJson()
                 .put("owner", s.owner())
-                .put("lease_held", s.leaseHeld())
                 .put("reason", s.reason())
+                .put("events", s.events())
+                .put("lease_held", s.leaseHeld())
                 .put("last_resumed_at", s.lastResumedAt() == null ? null : s.lastResumedAt().toString());
         if (rate == null) {
             n.putNull("events_per_s");

@@ -3,6 +3,7 @@ package dev.shardgate.proxy.rest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.shardgate.proxy.rest.limit.Rejection;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -19,6 +20,11 @@ public record ProxyReply(int status, String reason, String message, double retry
 
     public static ProxyReply error(int status, String reason, String message) {
         return new ProxyReply(status, reason, message, -1);
+    }
+
+    /** The answer to a request the limits (or the proxy's own bounds) turned away. */
+    public static ProxyReply rejected(Rejection.Reason reason, double retryAfterSeconds) {
+        return new ProxyReply(reason.status(), reason.wireName(), reason.message(), retryAfterSeconds);
     }
 
     public byte[] body() {

@@ -166,8 +166,7 @@ final class RestHandler implements HttpHandler {
         long deadline = Ticket.deadlineAfter(limiter.nanoTime(), wait.nanos);
         long size = body.get().length;
         if (!held.enter(size)) {
-            Rejection.Reason full = Rejection.Reason.QUEUE_FULL;
-            reply(exchange, route.template(), new ProxyReply(full.status(), full.wireName(), full.message(), 1));
+            reply(exchange, route.template(), ProxyReply.rejected(Rejection.Reason.QUEUE_FULL, 1));
             return;
         }
         try {
@@ -189,8 +188,7 @@ final class RestHandler implements HttpHandler {
             try {
                 permit = await(exchange, limiter.acquire(new Ticket(token, route, deadline, notBefore, retry)));
             } catch (Rejection r) {
-                reply(exchange, route.template(), new ProxyReply(r.reason().status(), r.reason().wireName(),
-                        r.reason().message(), r.retryAfterSeconds()));
+                reply(exchange, route.template(), ProxyReply.rejected(r.reason(), r.retryAfterSeconds()));
                 return;
             }
             long sentAt = System.nanoTime();
