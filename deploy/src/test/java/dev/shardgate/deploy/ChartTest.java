@@ -60,8 +60,8 @@ class ChartTest {
         Map<String, JsonNode> restEnv = env(rest);
         assertEquals("rest", restEnv.get("ROLES").get("value").asText());
         assertEquals("true", restEnv.get("REST_SHARE_LIMITS").get("value").asText());
-        assertEquals("3", restEnv.get("REST_REPLICAS").get("value").asText(), "replicas + the surge pod");
-        assertEquals(1, rest.at("/spec/strategy/rollingUpdate/maxSurge").asInt());
+        assertEquals("2", restEnv.get("REST_REPLICAS").get("value").asText(), "the replica count, not one more");
+        assertEquals(0, rest.at("/spec/strategy/rollingUpdate/maxSurge").asInt(), "never more pods than REST_REPLICAS");
         assertEquals("/readyz", container(rest).at("/readinessProbe/httpGet/path").asText());
         assertHardened(rest);
         assertEquals(8081, m.get("Service", REST).at("/spec/ports/0/port").asInt());
@@ -109,7 +109,7 @@ class ChartTest {
     }
 
     @Test
-    void autoscalingOffFixesTheWorkersAndTheLagMetricAddsAPodsMetric() {
+    void autoscalingOffFixesTheWorkersAndTheLagMetricAddsAnExternalMetric() {
         JsonNode fixed = Chart.render(with(REQUIRED, "worker.autoscaling.enabled", false, "worker.replicas", 5))
                 .get("Deployment", WORKER);
         assertEquals(5, fixed.at("/spec/replicas").asInt());
@@ -118,8 +118,9 @@ class ChartTest {
 
         JsonNode hpa = Chart.render(with(REQUIRED, "worker.autoscaling.lagMetric.enabled", true))
                 .get("HorizontalPodAutoscaler", WORKER);
-        assertEquals(List.of("Resource", "Pods"), types(hpa));
-        assertEquals("shardgate_worker_consumer_pending", hpa.at("/spec/metrics/1/pods/metric/name").asText());
+        assertEquals(List.of("Resource", "External"), types(hpa), "one backlog for all workers: not a per-pod average");
+        assertEquals("shardgate_worker_consumer_pending", hpa.at("/spec/metrics/1/external/metric/name").asText());
+        assertEquals("1000", hpa.at("/spec/metrics/1/external/target/averageValue").asText());
     }
 
     @Test
