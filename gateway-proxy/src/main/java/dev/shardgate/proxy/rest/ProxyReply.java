@@ -2,10 +2,13 @@ package dev.shardgate.proxy.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 import dev.shardgate.proxy.rest.limit.Rejection;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * An answer the proxy makes itself, in Discord's error shape ({@code message}, {@code code}, and for waits
@@ -43,18 +46,27 @@ public record ProxyReply(int status, String reason, String message, double retry
         }
     }
 
-    public void send(HttpExchange exchange) throws IOException {
+    /** Answers with this, blocking until written (request handlers run on virtual threads). */
+    public void send(Response response) throws IOException {
+        Content.Sink.write(response, true, prepare(response));
+    }
+
+    /** Answers with this, completing {@code callback} once written. */
+    public void send(Response response, Callback callback) {
+        response.write(true, prepare(response), callback);
+    }
+
+    private ByteBuffer prepare(Response response) {
         byte[] body = body();
-        var headers = exchange.getResponseHeaders();
-        headers.set("Content-Type", "application/json");
-        headers.set(RestHeaders.GENERATED, "true");
-        headers.set(RestHeaders.REASON, reason);
+        response.setStatus(status);
+        var headers = response.getHeaders();
+        headers.put(HttpHeader.CONTENT_TYPE, "application/json");
+        headers.put(RestHeaders.GENERATED, "true");
+        headers.put(RestHeaders.REASON, reason);
         if (retryAfterSeconds >= 0) {
-            headers.set("Retry-After", Long.toString((long) Math.ceil(retryAfterSeconds)));
+            headers.put(HttpHeader.RETRY_AFTER, Long.toString((long) Math.ceil(retryAfterSeconds)));
         }
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
+        headers.put(HttpHeader.CONTENT_LENGTH, body.length);
+        return ByteBuffer.wrap(body);
     }
 }

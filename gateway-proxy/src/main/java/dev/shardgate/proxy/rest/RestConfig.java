@@ -2,6 +2,8 @@ package dev.shardgate.proxy.rest;
 
 import dev.shardgate.config.ConfigException;
 import dev.shardgate.config.ConfigSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -23,7 +25,14 @@ import java.util.Optional;
  * @param resetMargin {@code REST_RESET_MARGIN}: added to every reset and to the global window, for network
  *     and clock slack
  * @param upstreamTimeout {@code REST_UPSTREAM_TIMEOUT}: the longest one exchange with Discord may take
- * @param clientTimeout {@code REST_CLIENT_TIMEOUT}: the longest a client may take to send its request body
+ * @param headerTimeout {@code REST_HEADER_TIMEOUT}: the longest a client may take to send a request's line and
+ *     headers, from its first byte (or from connecting, for a connection's first request)
+ * @param bodyTimeout {@code REST_BODY_TIMEOUT}: the longest a client may take to send its request body, from the end
+ *     of its headers
+ * @param maxConnections {@code REST_MAX_CONNECTIONS}: client connections open at once; beyond, new ones are not
+ *     accepted until one closes
+ * @param spoolDir {@code REST_SPOOL_DIR}: where request bodies above {@value RequestBody#SPOOL_ABOVE} bytes are kept
+ *     while their request lasts
  * @param retries {@code REST_RETRIES}: extra attempts for an idempotent request after a 5xx or network error
  * @param maxBodyBytes {@code REST_MAX_BODY}: the largest request body accepted (Discord's 25 MiB per request)
  * @param tokenProbeInterval {@code REST_TOKEN_PROBE_INTERVAL}: after a 401 locks a token, how often one request
@@ -40,7 +49,10 @@ public record RestConfig(
         int invalidRequestLimit,
         Duration resetMargin,
         Duration upstreamTimeout,
-        Duration clientTimeout,
+        Duration headerTimeout,
+        Duration bodyTimeout,
+        int maxConnections,
+        Path spoolDir,
         int retries,
         long maxBodyBytes,
         Duration tokenProbeInterval,
@@ -66,7 +78,11 @@ public record RestConfig(
         require(!resetMargin.isNegative() && resetMargin.compareTo(Duration.ofSeconds(1)) <= 0,
                 "REST_RESET_MARGIN must be between 0 and 1s, got " + resetMargin);
         require(positive(upstreamTimeout), "REST_UPSTREAM_TIMEOUT must be positive, got " + upstreamTimeout);
-        require(positive(clientTimeout), "REST_CLIENT_TIMEOUT must be positive, got " + clientTimeout);
+        require(positive(headerTimeout), "REST_HEADER_TIMEOUT must be positive, got " + headerTimeout);
+        require(positive(bodyTimeout), "REST_BODY_TIMEOUT must be positive, got " + bodyTimeout);
+        require(maxConnections >= 1, "REST_MAX_CONNECTIONS must be at least 1, got " + maxConnections);
+        require(spoolDir != null && Files.isDirectory(spoolDir) && Files.isWritable(spoolDir),
+                "REST_SPOOL_DIR must be a writable directory, got " + spoolDir);
         require(retries >= 0 && retries <= 10, "REST_RETRIES must be between 0 and 10, got " + retries);
         require(maxBodyBytes >= 1 && maxBodyBytes <= DISCORD_MAX_BODY,
                 "REST_MAX_BODY must be between 1 byte and 25 MiB, got " + maxBodyBytes);
@@ -82,6 +98,10 @@ public record RestConfig(
     }
 
     public static RestConfig from(ConfigSource src) {
+        if (src.get("REST_CLIENT_TIMEOUT").isPresent()) {
+            throw new ConfigException("REST_CLIENT_TIMEOUT is now REST_BODY_TIMEOUT (and REST_HEADER_TIMEOUT bounds the "
+                    + "headers); rename it");
+        }
         return new RestConfig(
                 src.integer("REST_GLOBAL_LIMIT", 50, 1, 100_000),
                 maxWait(src),
@@ -89,7 +109,10 @@ public record RestConfig(
                 src.integer("REST_INVALID_REQUEST_LIMIT", 5_000, 1, 9_999),
                 src.duration("REST_RESET_MARGIN", Duration.ofMillis(25)),
                 src.duration("REST_UPSTREAM_TIMEOUT", Duration.ofSeconds(15)),
-                src.duration("REST_CLIENT_TIMEOUT", Duration.ofSeconds(30)),
+                src.duration("REST_HEADER_TIMEOUT", Duration.ofSeconds(10)),
+                src.duration("REST_BODY_TIMEOUT", Duration.ofSeconds(30)),
+                src.integer("REST_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
+                Path.of(src.string("REST_SPOOL_DIR", System.getProperty("java.io.tmpdir"))),
                 src.integer("REST_RETRIES", 2, 0, 10),
                 src.integer("REST_MAX_BODY", (int) DISCORD_MAX_BODY, 1, (int) DISCORD_MAX_BODY),
                 src.duration("REST_TOKEN_PROBE_INTERVAL", Duration.ofSeconds(30)),
@@ -123,7 +146,8 @@ public record RestConfig(
                 + ", queueMax=" + queueMax + ", queueMaxPerBucket=" + queueMaxPerBucket + ", queueMaxBytes="
                 + queueMaxBytes + ", secret="
                 + (secret.isPresent() ? "set" : "none") + ", invalidRequestLimit=" + invalidRequestLimit
-                + ", resetMargin=" + resetMargin + ", upstreamTimeout=" + upstreamTimeout + ", clientTimeout=" + clientTimeout
+                + ", resetMargin=" + resetMargin + ", upstreamTimeout=" + upstreamTimeout + ", headerTimeout=" + headerTimeout
+                + ", bodyTimeout=" + bodyTimeout + ", maxConnections=" + maxConnections + ", spoolDir=" + spoolDir
                 + ", retries=" + retries
                 + ", maxBodyBytes=" + maxBodyBytes + ", tokenProbeInterval=" + tokenProbeInterval
                 + ", shareLimits=" + shareLimits + ", shareTimeout=" + shareTimeout

@@ -1,7 +1,5 @@
 package dev.shardgate.proxy.rest;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.shardgate.protocol.BotToken;
 import dev.shardgate.proxy.rest.limit.Answer;
 import dev.shardgate.proxy.rest.limit.Permit;
@@ -21,26 +19,33 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * One client request, top to bottom: check it, read its body, find its route, wait for a permit, send it to
  * Discord, tell the limiter the answer, retry a 429 (or a 5xx of an idempotent method) within the request's
- * deadline, and hand Discord's answer back unchanged. Runs on the HTTP server's virtual threads, one per request.
+ * deadline, and hand Discord's answer back unchanged. A Jetty handler that blocks: Jetty runs each request on a
+ * virtual thread of its own ({@code rest-request}), which this handler owns until it completes the callback.
  */
-final class RestHandler implements HttpHandler {
+final class RestHandler extends Handler.Abstract {
     static final String API_PREFIX = "/api/v10/";
     private static final System.Logger LOG = System.getLogger(RestHandler.class.getName());
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
@@ -50,10 +55,14 @@ final class RestHandler implements HttpHandler {
     /** Discord requires a {@code DiscordBot (url, version)} User-Agent; used when the client sends none. */
     static final String USER_AGENT = "DiscordBot (https://github.com/shardgate/shardgate, 0.1.0)";
     private static final int MAX_ERROR_BODY = 64 * 1024;
-    private static final byte[] NO_BODY = new byte[0];
     private static final long RETRY_BACKOFF_NANOS = 250_000_000L;
     /** A permit granted within this time of its request reaching the limiter did not wait for any limit. */
     private static final long NO_WAIT_NANOS = 1_000_000L;
+    /**
+     * Most permits come within microseconds; only a request still waiting after this has its connection watched
+     * for a hang-up, which costs two changes of the selector's interest set.
+     */
+    private static final long WATCH_AFTER_NANOS = 2_000_000L;
 
     private final RestConfig config;
     private final URI apiUrl;
@@ -61,123 +70,146 @@ final class RestHandler implements HttpHandler {
     private final TokenId botTokenId;
     private final RateLimiter limiter;
     private final HttpClient client;
-    private final ClientWatch watch;
     private final RestMetrics metrics;
-    private final ScheduledExecutorService timeouts;
     private final HeldRequests held;
 
     RestHandler(RestConfig config, URI apiUrl, BotToken botToken, RateLimiter limiter, HttpClient client,
-                ClientWatch watch, RestMetrics metrics, ScheduledExecutorService timeouts, HeldRequests held) {
+                RestMetrics metrics, HeldRequests held) {
         this.config = config;
         this.apiUrl = apiUrl;
         this.botToken = botToken;
         this.botTokenId = TokenId.of(botToken.authorization());
         this.limiter = limiter;
         this.client = client;
-        this.watch = watch;
         this.metrics = metrics;
-        this.timeouts = timeouts;
         this.held = held;
     }
 
     @Override
-    public void handle(HttpExchange exchange) {
-        try (exchange) {
-            serve(exchange);
+    public boolean handle(Request request, Response response, Callback callback) {
+        // A request may wait for a permit as long as its client waits: the connection's idle timeout must not end
+        // it (it still cuts off a client that stops sending its body or reading its answer).
+        request.addIdleTimeoutListener(t -> false);
+        try {
+            serve(request, response);
+            callback.succeeded();
         } catch (ClientGoneException e) {
             metrics.request("client_gone", 499, true);
+            callback.failed(e);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "client connection failed: {0}", e.getClass().getSimpleName());
+            callback.failed(e);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "unexpected failure handling a REST request", e);
-            reply(exchange, "internal", ProxyReply.error(500, "internal", "the proxy failed: " + e.getClass().getSimpleName()));
+            if (response.isCommitted()) {
+                callback.failed(e);
+            } else {
+                response.reset();
+                ProxyReply.error(500, "internal", "the proxy failed: " + e.getClass().getSimpleName())
+                        .send(response, callback);
+                metrics.request("internal", 500, true);
+            }
         }
+        return true;
     }
 
-    private void serve(HttpExchange exchange) throws IOException, ClientGoneException {
+    private void serve(Request request, Response response) throws IOException, ClientGoneException {
         long started = System.nanoTime();
-        String method = exchange.getRequestMethod();
+        String method = request.getMethod();
         if (!METHODS.contains(method)) {
-            reply(exchange, "invalid", ProxyReply.error(405, "bad_method", "method not allowed; Discord's API uses "
+            reply(response, "invalid", ProxyReply.error(405, "bad_method", "method not allowed; Discord's API uses "
                     + "GET, POST, PUT, PATCH and DELETE"));
             return;
         }
-        URI uri = exchange.getRequestURI();
-        String rawPath = uri.getRawPath();
+        HttpURI uri = request.getHttpURI();
+        String rawPath = uri.getPath();
         if (rawPath == null || !rawPath.startsWith(API_PREFIX)) {
-            reply(exchange, "invalid", ProxyReply.error(404, "not_api", "only paths under " + API_PREFIX
+            reply(response, "invalid", ProxyReply.error(404, "not_api", "only paths under " + API_PREFIX
                     + " are proxied"));
             return;
         }
-        if (!secretAccepted(exchange)) {
-            reply(exchange, "invalid", ProxyReply.error(401, "bad_secret", "this proxy needs its secret in the "
+        if (!secretAccepted(request)) {
+            reply(response, "invalid", ProxyReply.error(401, "bad_secret", "this proxy needs its secret in the "
                     + RestHeaders.SECRET + " header"));
             return;
         }
-        String rawQuery = uri.getRawQuery();
+        String rawQuery = uri.getQuery();
         if (rawQuery != null && rawQuery.chars().anyMatch(c -> c <= ' ' || c >= 127)) {
-            reply(exchange, "invalid", ProxyReply.error(400, "bad_query", "the query has a control, space or "
+            reply(response, "invalid", ProxyReply.error(400, "bad_query", "the query has a control, space or "
                     + "non-ASCII character"));
             return;
         }
-        Optional<byte[]> body;
-        if (hasBody(exchange)) {
-            // A client that sends its body too slowly is cut off instead of holding the request open for ever.
-            ScheduledFuture<?> cutOff = timeouts.schedule(exchange::close, config.clientTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
-            try {
-                body = readBody(exchange);
-            } finally {
-                cutOff.cancel(false);
+        try (RequestBody body = hasBody(request) ? readBody(request, response) : RequestBody.EMPTY) {
+            if (body != null) {
+                serve(request, response, method, rawPath, rawQuery, body, started);
             }
-        } else {
-            body = Optional.of(NO_BODY);
         }
-        if (body.isEmpty()) {
-            reply(exchange, "invalid", ProxyReply.error(413, "body_too_large", "the request body is over "
-                    + config.maxBodyBytes() + " bytes (Discord takes at most 25 MiB per request)"));
-            return;
-        }
+    }
+
+    private void serve(Request request, Response response, String method, String rawPath, String rawQuery,
+                       RequestBody body, long started) throws IOException, ClientGoneException {
         Route route;
         try {
             route = Route.parse(method, rawPath.substring(API_PREFIX.length() - 1), System.currentTimeMillis(),
-                    body.get());
+                    body.inMemory());
         } catch (BadRouteException e) {
-            reply(exchange, "invalid", ProxyReply.error(400, "bad_path", e.getMessage()));
+            reply(response, "invalid", ProxyReply.error(400, "bad_path", e.getMessage()));
             return;
         }
-        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         TokenId token = authorization == null ? botTokenId : TokenId.of(authorization);
-        HttpRequest request;
+        HttpRequest upstream;
         try {
-            request = upstreamRequest(exchange, rawPath, rawQuery, body.get(),
+            upstream = upstreamRequest(request, method, rawPath, rawQuery, body.publisher(),
                     authorization == null ? botToken.authorization() : authorization);
         } catch (IllegalArgumentException e) {
-            reply(exchange, route.template(), ProxyReply.error(400, "bad_header",
+            reply(response, route.template(), ProxyReply.error(400, "bad_header",
                     "a header name or value is not allowed (control characters, or a header the proxy manages)"));
             return;
         }
-        OptionalWait wait = maxWait(exchange);
+        OptionalWait wait = maxWait(request);
         if (wait.invalid) {
-            reply(exchange, route.template(), ProxyReply.error(400, "bad_max_wait", RestHeaders.MAX_WAIT
+            reply(response, route.template(), ProxyReply.error(400, "bad_max_wait", RestHeaders.MAX_WAIT
                     + " must be a number of seconds"));
             return;
         }
         long deadline = Ticket.deadlineAfter(limiter.nanoTime(), wait.nanos);
-        long size = body.get().length;
-        if (!held.enter(size)) {
-            reply(exchange, route.template(), ProxyReply.rejected(Rejection.Reason.QUEUE_FULL, 1));
+        if (!held.enter(body.size())) {
+            reply(response, route.template(), ProxyReply.rejected(Rejection.Reason.QUEUE_FULL, 1));
             return;
         }
         try {
-            forward(exchange, route, token, request, deadline, started);
+            forward(request, response, route, token, upstream, deadline, started);
         } finally {
-            held.leave(size);
+            held.leave(body.size());
         }
     }
 
-    private void forward(HttpExchange exchange, Route route, TokenId token, HttpRequest request, long deadline,
-                         long started) throws IOException, ClientGoneException {
+    /**
+     * The body, or null when the client was answered instead (too large, too slow). A body that is not read to its
+     * end leaves the connection unusable, so those answers close it.
+     */
+    private RequestBody readBody(Request request, Response response) throws IOException, ClientGoneException {
+        try {
+            return RequestBody.read(request, config.maxBodyBytes(), config.spoolDir(),
+                    System.nanoTime() + config.bodyTimeout().toNanos());
+        } catch (RequestBody.TooLargeException e) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            reply(response, "invalid", ProxyReply.error(413, "body_too_large", "the request body is over "
+                    + config.maxBodyBytes() + " bytes (Discord takes at most 25 MiB per request)"));
+        } catch (TimeoutException e) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            reply(response, "invalid", ProxyReply.error(408, "body_timeout", "the request body did not arrive within "
+                    + config.bodyTimeout().toMillis() + " ms"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClientGoneException();
+        }
+        return null;
+    }
+
+    private void forward(Request request, Response response, Route route, TokenId token, HttpRequest upstream,
+                         long deadline, long started) throws IOException, ClientGoneException {
         boolean idempotent = IDEMPOTENT.contains(route.method());
         int rateLimitRetries = 0;
         int errorRetries = 0;
@@ -186,15 +218,15 @@ final class RestHandler implements HttpHandler {
         while (true) {
             Permit permit;
             try {
-                permit = await(exchange, limiter.acquire(new Ticket(token, route, deadline, notBefore, retry)));
+                permit = await(request, response, limiter.acquire(new Ticket(token, route, deadline, notBefore, retry)));
             } catch (Rejection r) {
-                reply(exchange, route.template(), ProxyReply.rejected(r.reason(), r.retryAfterSeconds()));
+                reply(response, route.template(), ProxyReply.rejected(r.reason(), r.retryAfterSeconds()));
                 return;
             }
             long sentAt = System.nanoTime();
-            HttpResponse<InputStream> response;
+            HttpResponse<InputStream> answer;
             try {
-                response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                answer = client.send(upstream, HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 permit.lost();
                 boolean timeout = e instanceof HttpTimeoutException;
@@ -204,7 +236,7 @@ final class RestHandler implements HttpHandler {
                     retry = false;
                     continue;
                 }
-                reply(exchange, route.template(), ProxyReply.error(timeout ? 504 : 502,
+                reply(response, route.template(), ProxyReply.error(timeout ? 504 : 502,
                         timeout ? "upstream_timeout" : "upstream_unreachable",
                         timeout ? "Discord did not answer within " + config.upstreamTimeout().toMillis() + " ms"
                                 : "Discord could not be reached (" + e.getClass().getSimpleName() + ")"));
@@ -215,25 +247,25 @@ final class RestHandler implements HttpHandler {
                 throw new ClientGoneException();
             }
             long answeredAt = System.nanoTime();
-            int status = response.statusCode();
-            byte[] errorBody = status == 429 ? readAtMost(response.body(), MAX_ERROR_BODY) : null;
-            Answer answer = Answer.parse(status, n -> response.headers().firstValue(n).orElse(null), errorBody);
-            permit.complete(answer);
-            if (status == 429 && answer.scope() != RateLimitScope.CLOUDFLARE && rateLimitRetries < MAX_429_RETRIES) {
+            int status = answer.statusCode();
+            byte[] errorBody = status == 429 ? readAtMost(answer.body(), MAX_ERROR_BODY) : null;
+            Answer parsed = Answer.parse(status, n -> answer.headers().firstValue(n).orElse(null), errorBody);
+            permit.complete(parsed);
+            if (status == 429 && parsed.scope() != RateLimitScope.CLOUDFLARE && rateLimitRetries < MAX_429_RETRIES) {
                 rateLimitRetries++;
                 retry = true;
                 // The limiter also blocks the bucket or token; this covers a request that has neither.
-                notBefore = limiter.nanoTime() + Math.round(answer.retryAfterSeconds() * 1e9);
+                notBefore = limiter.nanoTime() + Math.round(parsed.retryAfterSeconds() * 1e9);
                 continue;
             }
             if (status >= 500 && idempotent && errorRetries < config.retries()) {
-                response.body().close();
+                answer.body().close();
                 errorRetries++;
                 notBefore = limiter.nanoTime() + RETRY_BACKOFF_NANOS * errorRetries;
                 retry = false;
                 continue;
             }
-            relay(exchange, response, errorBody);
+            relay(response, answer, errorBody);
             if (permit.waitedNanos() < NO_WAIT_NANOS && rateLimitRetries == 0 && errorRetries == 0) {
                 metrics.overhead((System.nanoTime() - started) - (answeredAt - sentAt));
             }
@@ -242,13 +274,17 @@ final class RestHandler implements HttpHandler {
         }
     }
 
-    /** Waits for the permit; if the client hangs up meanwhile, its request leaves the queue. */
-    private Permit await(HttpExchange exchange, CompletableFuture<Permit> pending) throws Rejection,
+    /** Waits for the permit; if the client hangs up meanwhile, its request leaves the queue at once. */
+    private Permit await(Request request, Response response, CompletableFuture<Permit> pending) throws Rejection,
             ClientGoneException {
-        Object key = new Object();
-        watch.watch(key, exchange.getRemoteAddress(), () -> pending.cancel(false));
+        HangUpWatch watch = null;
         try {
-            return pending.get();
+            try {
+                return pending.get(WATCH_AFTER_NANOS, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                watch = HangUpWatch.start(request, () -> pending.cancel(false));
+                return pending.get();
+            }
         } catch (CancellationException e) {
             throw new ClientGoneException();
         } catch (ExecutionException e) {
@@ -261,89 +297,73 @@ final class RestHandler implements HttpHandler {
             Thread.currentThread().interrupt();
             throw new ClientGoneException();
         } finally {
-            watch.unwatch(key);
-        }
-    }
-
-    private HttpRequest upstreamRequest(HttpExchange exchange, String rawPath, String rawQuery, byte[] body,
-                                        String authorization) {
-        String target = apiUrl + rawPath.substring(API_PREFIX.length() - 1) + (rawQuery == null ? "" : "?" + rawQuery);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target)).timeout(config.upstreamTimeout())
-                .method(exchange.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
-        for (Map.Entry<String, List<String>> h : exchange.getRequestHeaders().entrySet()) {
-            if (RestHeaders.forwardRequest(h.getKey()) && !h.getKey().equalsIgnoreCase("Authorization")) {
-                for (String v : h.getValue()) {
-                    b.header(h.getKey(), v);
+            if (watch != null) {
+                watch.stop();
+                if (watch.pipelined()) {
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
                 }
             }
         }
+    }
+
+    /** Discord's request: the client's headers with their names as the client wrote them, minus hop-by-hop ones. */
+    private HttpRequest upstreamRequest(Request request, String method, String rawPath, String rawQuery,
+                                        HttpRequest.BodyPublisher body, String authorization) {
+        String target = apiUrl + rawPath.substring(API_PREFIX.length() - 1) + (rawQuery == null ? "" : "?" + rawQuery);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target)).timeout(config.upstreamTimeout())
+                .method(method, body);
+        boolean userAgent = false;
+        for (HttpField h : request.getHeaders()) {
+            String name = h.getName();
+            if (RestHeaders.forwardRequest(name) && !name.equalsIgnoreCase("Authorization")) {
+                b.header(name, h.getValue());
+                userAgent |= name.equalsIgnoreCase("User-Agent");
+            }
+        }
         b.header("Authorization", authorization);
-        if (!exchange.getRequestHeaders().containsKey("User-Agent")) {
+        if (!userAgent) {
             b.header("User-Agent", USER_AGENT);
         }
         return b.build();
     }
 
-    private void relay(HttpExchange exchange, HttpResponse<InputStream> response, byte[] readBody) throws IOException {
-        var out = exchange.getResponseHeaders();
-        response.headers().map().forEach((name, values) -> {
+    /** Discord's answer, streamed: status, headers with their names as Discord wrote them, body. */
+    private static void relay(Response response, HttpResponse<InputStream> answer, byte[] readBody)
+            throws IOException {
+        response.setStatus(answer.statusCode());
+        HttpFields.Mutable out = response.getHeaders();
+        answer.headers().map().forEach((name, values) -> {
             if (RestHeaders.forwardResponse(name)) {
-                out.put(name, values);
+                for (String v : values) {
+                    // No HttpHeader: Jetty writes a known header's name in its own spelling otherwise.
+                    out.add(new HttpField(null, name, v));
+                }
             }
         });
-        int status = response.statusCode();
-        boolean noBody = status == 204 || status == 304;
         if (readBody != null) {
-            exchange.sendResponseHeaders(status, noBody || readBody.length == 0 ? -1 : readBody.length);
-            try (OutputStream o = exchange.getResponseBody()) {
-                o.write(readBody);
-            }
+            out.put(HttpHeader.CONTENT_LENGTH, readBody.length);
+            Content.Sink.write(response, true, ByteBuffer.wrap(readBody));
             return;
         }
-        long length = response.headers().firstValueAsLong("Content-Length").orElse(0);
-        try (InputStream in = response.body(); OutputStream o = exchange.getResponseBody()) {
-            exchange.sendResponseHeaders(status, noBody || (length == 0 && response.headers()
-                    .firstValue("Content-Length").isPresent()) ? -1 : length);
-            if (!noBody) {
-                in.transferTo(o);
-            }
+        answer.headers().firstValueAsLong("Content-Length").ifPresent(n -> out.put(HttpHeader.CONTENT_LENGTH, n));
+        try (InputStream in = answer.body(); OutputStream o = Content.Sink.asOutputStream(response)) {
+            in.transferTo(o);
         }
     }
 
-    private boolean secretAccepted(HttpExchange exchange) {
+    private boolean secretAccepted(Request request) {
         if (config.secret().isEmpty()) {
             return true;
         }
-        String presented = exchange.getRequestHeaders().getFirst(RestHeaders.SECRET);
+        String presented = request.getHeaders().get(RestHeaders.SECRET);
         return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
                 config.secret().get().getBytes(StandardCharsets.UTF_8));
     }
 
-    /**
-     * Whether the request has a body to read (HTTP/1.1: a {@code Content-Length} above 0 or a
-     * {@code Transfer-Encoding}); most requests, GETs, have none and need no cut-off timer.
-     */
-    private static boolean hasBody(HttpExchange exchange) {
-        var headers = exchange.getRequestHeaders();
-        String length = headers.getFirst("Content-Length");
-        return headers.containsKey("Transfer-Encoding") || (length != null && !length.trim().equals("0"));
-    }
-
-    /** The whole body, or empty when it is over the limit (it is then not read further). */
-    private Optional<byte[]> readBody(HttpExchange exchange) throws IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.trim()) > config.maxBodyBytes()) {
-                    return Optional.empty();
-                }
-            } catch (NumberFormatException e) {
-                return Optional.empty();
-            }
-        }
-        byte[] body = readAtMost(exchange.getRequestBody(), config.maxBodyBytes() + 1);
-        return body.length > config.maxBodyBytes() ? Optional.empty() : Optional.of(body);
+    /** Whether the request has a body to read: a {@code Content-Length} above 0 or a {@code Transfer-Encoding}. */
+    private static boolean hasBody(Request request) {
+        HttpFields headers = request.getHeaders();
+        return headers.contains(HttpHeader.TRANSFER_ENCODING) || headers.getLongField(HttpHeader.CONTENT_LENGTH) > 0;
     }
 
     private static byte[] readAtMost(InputStream in, long max) throws IOException {
@@ -360,9 +380,9 @@ final class RestHandler implements HttpHandler {
 
     private record OptionalWait(long nanos, boolean invalid) { }
 
-    private OptionalWait maxWait(HttpExchange exchange) {
+    private OptionalWait maxWait(Request request) {
         long configured = config.maxWait().map(Duration::toNanos).orElse(Ticket.NO_DEADLINE);
-        String asked = exchange.getRequestHeaders().getFirst(RestHeaders.MAX_WAIT);
+        String asked = request.getHeaders().get(RestHeaders.MAX_WAIT);
         if (asked == null) {
             return new OptionalWait(configured, false);
         }
@@ -377,9 +397,9 @@ final class RestHandler implements HttpHandler {
         }
     }
 
-    private void reply(HttpExchange exchange, String route, ProxyReply reply) {
+    private void reply(Response response, String route, ProxyReply reply) {
         try {
-            reply.send(exchange);
+            reply.send(response);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "could not answer the client: {0}", e.getClass().getSimpleName());
         }

@@ -1,6 +1,5 @@
 package dev.shardgate.proxy.rest;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.shardgate.protocol.BotToken;
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.config.ProxyConfig;
@@ -20,37 +19,45 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The REST role: an HTTP proxy in front of Discord's API that paces requests by Discord's limits.
  *
- * <p>Threads: the HTTP server and the HTTP client run on virtual threads, one per request; the limiter owns one
- * platform thread ({@code rest-limiter}); the client watch owns {@code rest-client-watch}; {@code rest-timeouts}
- * cuts off clients that send their body too slowly. {@link #close()} stops all of them.
+ * <p>Threads: Jetty's acceptor and selector ({@code rest-http-*}, platform threads, a few) read and write the
+ * connections; each request runs on a virtual thread of its own ({@code rest-request}), which also waits for the
+ * HTTP client's answers; the limiter owns one platform thread ({@code rest-limiter}); Jetty's scheduler
+ * ({@code rest-http-scheduler}) times out slow headers. {@link #close()} stops all of them.
  */
 public final class RestProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RestProxy.class.getName());
-    private final HttpServer server;
+    /** How long a kept-alive connection may sit idle between requests (and a client stall reading or writing). */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+    /** Connections the kernel queues for accepting: those over {@code REST_MAX_CONNECTIONS} wait here. */
+    static final int ACCEPT_QUEUE = 1024;
+    private final Server server;
+    private final ServerConnector connector;
     private final ExecutorService requests;
     private final ActorScheduler scheduler;
     private final HttpClient client;
-    private final ClientWatch watch;
     private final SharedLimiter shared;
-    private final ScheduledExecutorService timeouts;
     private final Limiter local;
 
-    private RestProxy(HttpServer server, ExecutorService requests, ActorScheduler scheduler, HttpClient client,
-                      ClientWatch watch, SharedLimiter shared, ScheduledExecutorService timeouts, Limiter local) {
+    private RestProxy(Server server, ServerConnector connector, ExecutorService requests, ActorScheduler scheduler,
+                      HttpClient client, SharedLimiter shared, Limiter local) {
         this.server = server;
+        this.connector = connector;
         this.local = local;
         this.requests = requests;
         this.scheduler = scheduler;
         this.client = client;
-        this.watch = watch;
         this.shared = shared;
-        this.timeouts = timeouts;
     }
 
     /** Starts serving on {@code REST_PORT} (0 in the config disables it, but then this is not called). */
@@ -66,36 +73,75 @@ public final class RestProxy implements AutoCloseable {
     public static RestProxy start(RestConfig config, BotToken token, URI apiUrl, InetSocketAddress bind,
                                   MeterRegistry registry, List<String> natsUrls, Subjects subjects)
             throws IOException {
-        HttpServer server = HttpServer.create(bind, 1024);
         ActorScheduler scheduler = new ActorScheduler();
         Limiter local = new Limiter(scheduler, config, new LimiterMetrics(registry));
         SharedLimiter shared = config.shareLimits()
                 ? SharedLimiter.start(config, local, natsUrls, subjects, registry) : null;
         RateLimiter limiter = shared != null ? shared : local;
-        ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+        ExecutorService requests = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rest-request").factory());
         HttpClient client = HttpClient.newBuilder()
                 .version("https".equals(apiUrl.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(requests)
                 .build();
-        ClientWatch watch = new ClientWatch(server.getAddress().getPort());
-        ScheduledThreadPoolExecutor timeouts = new ScheduledThreadPoolExecutor(1,
-                r -> Thread.ofPlatform().daemon().name("rest-timeouts").unstarted(r));
-        // A cut-off cancelled because the body arrived leaves the queue at once instead of after REST_CLIENT_TIMEOUT.
-        timeouts.setRemoveOnCancelPolicy(true);
-        server.createContext("/", new RestHandler(config, apiUrl, token, limiter, client, watch,
-                new RestMetrics(registry), timeouts, new HeldRequests(config.queueMax(), config.queueMaxBytes(), registry)));
-        server.setExecutor(requests);
-        server.start();
-        LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0} in front of {1}; {2}",
-                server.getAddress(), apiUrl, config);
-        return new RestProxy(server, requests, scheduler, client, watch, shared, timeouts, local);
+
+        // Platform threads for accepting, selecting and Jetty's own non-blocking tasks; the handler blocks, so
+        // Jetty runs it on the virtual threads.
+        QueuedThreadPool threads = new QueuedThreadPool(16, 4);
+        threads.setName("rest-http");
+        threads.setVirtualThreadsExecutor(requests);
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        // Header names reach the handler as the client wrote them (Jetty would respell the ones it knows).
+        http.setHttpCompliance(HttpCompliance.RFC9110.with("RFC9110_CASE_SENSITIVE",
+                HttpCompliance.Violation.CASE_SENSITIVE_FIELD_NAME));
+        http.setHeaderCacheCaseSensitive(true);
+        ServerConnector connector = new ServerConnector(server, 1, 1,
+                new RestConnectionFactory(http, config.headerTimeout()));
+        connector.setHost(bind.getAddress() == null || bind.getAddress().isAnyLocalAddress() ? null
+                : bind.getAddress().getHostAddress());
+        connector.setPort(bind.getPort());
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
+        server.addConnector(connector);
+        // Over the cap Jetty stops accepting (the kernel queues new connections) and gives idle connections only
+        // the header timeout, so that kept-alive but unused ones make room.
+        NetworkConnectionLimit limit = new NetworkConnectionLimit(config.maxConnections(), connector);
+        limit.setEndPointIdleTimeout(config.headerTimeout().toMillis());
+        server.addBean(limit);
+        server.setErrorHandler(new JettyErrors());
+        server.setHandler(new RestHandler(config, apiUrl, token, limiter, client, new RestMetrics(registry),
+                new HeldRequests(config.queueMax(), config.queueMaxBytes(), registry)));
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            if (shared != null) {
+                shared.close();
+            }
+            client.shutdownNow();
+            requests.shutdownNow();
+            scheduler.close();
+            throw e instanceof IOException io ? io : new IOException("the REST proxy could not start", e);
+        }
+        LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0}:{1} in front of {2}; {3}",
+                bind.getAddress().getHostAddress(), Integer.toString(connector.getLocalPort()), apiUrl, config);
+        return new RestProxy(server, connector, requests, scheduler, client, shared, local);
+    }
+
+    private static void stopQuietly(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "the REST proxy's server did not stop cleanly: {0}", e.toString());
+        }
     }
 
     /** The bound port. */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     /**
@@ -107,6 +153,29 @@ public final class RestProxy implements AutoCloseable {
         return local.status(maxBuckets).thenApply(l -> new RestStatus(port(), mode, l));
     }
 
+    /**
+     * Answers for requests Jetty refuses before the handler sees them (a malformed request line or header, headers
+     * over the size limit, a URI Jetty finds ambiguous): the proxy's JSON error shape, marked generated.
+     */
+    private static final class JettyErrors extends ErrorHandler {
+        @Override
+        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                              org.eclipse.jetty.util.Callback callback) {
+            int status = request.getAttribute(ERROR_STATUS) instanceof Integer s ? s : 500;
+            String message = request.getAttribute(ERROR_MESSAGE) instanceof String m ? m : "bad request";
+            String reason = switch (status) {
+                case 400 -> "bad_request";
+                case 408 -> "timeout";
+                case 413 -> "body_too_large";
+                case 414 -> "uri_too_long";
+                case 431 -> "headers_too_large";
+                default -> "http_error";
+            };
+            ProxyReply.error(status, reason, message).send(response, callback);
+            return true;
+        }
+    }
+
     /** The shared limits of this replica, when {@code REST_SHARE_LIMITS} is on. */
     java.util.Optional<SharedLimiter> shared() {
         return java.util.Optional.ofNullable(shared);
@@ -114,14 +183,12 @@ public final class RestProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        stopQuietly(server);
         if (shared != null) {
             shared.close();
         }
-        watch.close();
         client.shutdownNow();
         requests.shutdownNow();
-        timeouts.shutdownNow();
         scheduler.close();
     }
 }

@@ -262,11 +262,14 @@ class RestProxyTest {
     @Test
     void aClientThatSendsItsBodyTooSlowlyIsCutOff() throws Exception {
         SimulatedDiscord d = discord(RestSettings.defaults());
-        ProxyUnderTest p = proxy(d, Map.of("REST_CLIENT_TIMEOUT", "1s"));
+        ProxyUnderTest p = proxy(d, Map.of("REST_BODY_TIMEOUT", "1s"));
         try (RawClient raw = new RawClient(p.proxy.port())) {
             raw.send("POST /api/v10/channels/9/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 100\r\n\r\n{\"content\":");
-            assertEquals("", raw.readResponse(), "the proxy closed the connection without an answer");
+            String answer = raw.readResponse();
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("body_timeout"), answer);
+            assertEquals("", raw.readResponse(), "then the proxy closed the connection");
         }
         assertEquals(200, p.send(postMessage(p, 9, 1)).statusCode(), "still serving");
         assertEquals(1, d.rest.observations().requestTimes(BucketKey.of(RouteBucket.CREATE_MESSAGE, "channel:9")).size());
