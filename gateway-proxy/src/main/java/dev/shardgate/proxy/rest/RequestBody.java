@@ -1,7 +1,6 @@
 package dev.shardgate.proxy.rest;
 
 import java.io.IOException;
-import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -11,9 +10,10 @@ import java.util.Arrays;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.ByteBufferRequestContent;
+import org.eclipse.jetty.client.PathRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.thread.Invocable;
 
 /**
@@ -55,7 +55,7 @@ final class RequestBody implements AutoCloseable {
      * @throws TimeoutException the client was too slow (the deadline, or the connection's idle timeout, passed)
      * @throws IOException the client went away mid-body, or the spool file could not be written
      */
-    static RequestBody read(Request request, long maxBytes, Path spoolDir, long deadlineNanos)
+    static RequestBody read(org.eclipse.jetty.server.Request request, long maxBytes, Path spoolDir, long deadlineNanos)
             throws IOException, TooLargeException, TimeoutException, InterruptedException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         if (declared > maxBytes) {
@@ -180,15 +180,18 @@ final class RequestBody implements AutoCloseable {
         return memory.length == size ? memory : Arrays.copyOf(memory, (int) size);
     }
 
-    /** A publisher of the body for one send upstream; each send reads it from the start. */
-    HttpRequest.BodyPublisher publisher() throws IOException {
+    /**
+     * The body for one send upstream, from its start, or null when there is none. No content type: the client's
+     * {@code Content-Type} header is forwarded with the others, spelt as the client spelt it.
+     */
+    org.eclipse.jetty.client.Request.Content content() throws IOException {
         if (size == 0) {
-            return HttpRequest.BodyPublishers.noBody();
+            return null;
         }
         if (file != null) {
-            return HttpRequest.BodyPublishers.ofFile(file);
+            return new PathRequestContent((String) null, file);
         }
-        return HttpRequest.BodyPublishers.ofByteArray(memory, 0, (int) size);
+        return new ByteBufferRequestContent((String) null, ByteBuffer.wrap(memory, 0, (int) size));
     }
 
     /** Deletes the spool file, if any. */

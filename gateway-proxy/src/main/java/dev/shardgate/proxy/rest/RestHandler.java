@@ -15,20 +15,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -158,15 +158,8 @@ final class RestHandler extends Handler.Abstract {
         }
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         TokenId token = authorization == null ? botTokenId : TokenId.of(authorization);
-        HttpRequest upstream;
-        try {
-            upstream = upstreamRequest(request, method, rawPath, rawQuery, body.publisher(),
-                    authorization == null ? botToken.authorization() : authorization);
-        } catch (IllegalArgumentException e) {
-            reply(response, route.template(), ProxyReply.error(400, "bad_header",
-                    "a header name or value is not allowed (control characters, or a header the proxy manages)"));
-            return;
-        }
+        Upstream upstream = upstream(request, method, rawPath, rawQuery, body,
+                authorization == null ? botToken.authorization() : authorization);
         OptionalWait wait = maxWait(request);
         if (wait.invalid) {
             reply(response, route.template(), ProxyReply.error(400, "bad_max_wait", RestHeaders.MAX_WAIT
@@ -208,7 +201,7 @@ final class RestHandler extends Handler.Abstract {
         return null;
     }
 
-    private void forward(Request request, Response response, Route route, TokenId token, HttpRequest upstream,
+    private void forward(Request request, Response response, Route route, TokenId token, Upstream upstream,
                          long deadline, long started) throws IOException, ClientGoneException {
         boolean idempotent = IDEMPOTENT.contains(route.method());
         int rateLimitRetries = 0;
@@ -224,32 +217,45 @@ final class RestHandler extends Handler.Abstract {
                 return;
             }
             long sentAt = System.nanoTime();
-            HttpResponse<InputStream> answer;
+            InputStreamResponseListener listener = new InputStreamResponseListener();
+            org.eclipse.jetty.client.Request sent;
             try {
-                answer = client.send(upstream, HttpResponse.BodyHandlers.ofInputStream());
+                sent = upstream.newRequest();
             } catch (IOException e) {
                 permit.lost();
-                boolean timeout = e instanceof HttpTimeoutException;
+                throw e;
+            }
+            sent.send(listener);
+            org.eclipse.jetty.client.Response answer;
+            try {
+                // The request's own timeout fails the exchange; this wait only backs it up.
+                answer = listener.get(config.upstreamTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                sent.abort(e);
+                permit.lost();
+                boolean timeout = e instanceof TimeoutException || e.getCause() instanceof TimeoutException;
                 if (idempotent && errorRetries < config.retries()) {
                     errorRetries++;
                     notBefore = limiter.nanoTime() + RETRY_BACKOFF_NANOS * errorRetries;
                     retry = false;
                     continue;
                 }
+                Throwable cause = e.getCause() == null ? e : e.getCause();
                 reply(response, route.template(), ProxyReply.error(timeout ? 504 : 502,
                         timeout ? "upstream_timeout" : "upstream_unreachable",
                         timeout ? "Discord did not answer within " + config.upstreamTimeout().toMillis() + " ms"
-                                : "Discord could not be reached (" + e.getClass().getSimpleName() + ")"));
+                                : "Discord could not be reached (" + cause.getClass().getSimpleName() + ")"));
                 return;
             } catch (InterruptedException e) {
+                sent.abort(e);
                 permit.lost();
                 Thread.currentThread().interrupt();
                 throw new ClientGoneException();
             }
             long answeredAt = System.nanoTime();
-            int status = answer.statusCode();
-            byte[] errorBody = status == 429 ? readAtMost(answer.body(), MAX_ERROR_BODY) : null;
-            Answer parsed = Answer.parse(status, n -> answer.headers().firstValue(n).orElse(null), errorBody);
+            int status = answer.getStatus();
+            byte[] errorBody = status == 429 ? readAtMost(listener.getInputStream(), MAX_ERROR_BODY) : null;
+            Answer parsed = Answer.parse(status, n -> answer.getHeaders().get(n), errorBody);
             permit.complete(parsed);
             if (status == 429 && parsed.scope() != RateLimitScope.CLOUDFLARE && rateLimitRetries < MAX_429_RETRIES) {
                 rateLimitRetries++;
@@ -259,13 +265,13 @@ final class RestHandler extends Handler.Abstract {
                 continue;
             }
             if (status >= 500 && idempotent && errorRetries < config.retries()) {
-                answer.body().close();
+                listener.getInputStream().close();
                 errorRetries++;
                 notBefore = limiter.nanoTime() + RETRY_BACKOFF_NANOS * errorRetries;
                 retry = false;
                 continue;
             }
-            relay(response, answer, errorBody);
+            relay(response, answer, listener.getInputStream(), errorBody);
             if (permit.waitedNanos() < NO_WAIT_NANOS && rateLimitRetries == 0 && errorRetries == 0) {
                 metrics.overhead((System.nanoTime() - started) - (answeredAt - sentAt));
             }
@@ -306,47 +312,59 @@ final class RestHandler extends Handler.Abstract {
         }
     }
 
-    /** Discord's request: the client's headers with their names as the client wrote them, minus hop-by-hop ones. */
-    private HttpRequest upstreamRequest(Request request, String method, String rawPath, String rawQuery,
-                                        HttpRequest.BodyPublisher body, String authorization) {
+    /**
+     * What to send Discord, once per attempt: the client's headers, named as the client wrote them (Jetty would
+     * respell a header it knows, so none is given its {@code HttpHeader}), minus hop-by-hop ones.
+     */
+    private record Upstream(HttpClient client, String target, String method, List<HttpField> headers,
+                            RequestBody body, long timeoutMillis) {
+        org.eclipse.jetty.client.Request newRequest() throws IOException {
+            return client.newRequest(target).method(method)
+                    .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                    .headers(h -> headers.forEach(h::add))
+                    .body(body.content());
+        }
+    }
+
+    private Upstream upstream(Request request, String method, String rawPath, String rawQuery, RequestBody body,
+                              String authorization) {
         String target = apiUrl + rawPath.substring(API_PREFIX.length() - 1) + (rawQuery == null ? "" : "?" + rawQuery);
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target)).timeout(config.upstreamTimeout())
-                .method(method, body);
+        List<HttpField> headers = new ArrayList<>(request.getHeaders().size() + 2);
         boolean userAgent = false;
         for (HttpField h : request.getHeaders()) {
             String name = h.getName();
             if (RestHeaders.forwardRequest(name) && !name.equalsIgnoreCase("Authorization")) {
-                b.header(name, h.getValue());
+                headers.add(new HttpField(null, name, h.getValue()));
                 userAgent |= name.equalsIgnoreCase("User-Agent");
             }
         }
-        b.header("Authorization", authorization);
+        headers.add(new HttpField(HttpHeader.AUTHORIZATION, authorization));
         if (!userAgent) {
-            b.header("User-Agent", USER_AGENT);
+            headers.add(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
         }
-        return b.build();
+        return new Upstream(client, target, method, headers, body, config.upstreamTimeout().toMillis());
     }
 
     /** Discord's answer, streamed: status, headers with their names as Discord wrote them, body. */
-    private static void relay(Response response, HttpResponse<InputStream> answer, byte[] readBody)
-            throws IOException {
-        response.setStatus(answer.statusCode());
+    private static void relay(Response response, org.eclipse.jetty.client.Response answer, InputStream body,
+                              byte[] readBody) throws IOException {
+        response.setStatus(answer.getStatus());
         HttpFields.Mutable out = response.getHeaders();
-        answer.headers().map().forEach((name, values) -> {
-            if (RestHeaders.forwardResponse(name)) {
-                for (String v : values) {
-                    // No HttpHeader: Jetty writes a known header's name in its own spelling otherwise.
-                    out.add(new HttpField(null, name, v));
-                }
+        for (HttpField h : answer.getHeaders()) {
+            if (RestHeaders.forwardResponse(h.getName())) {
+                out.add(new HttpField(null, h.getName(), h.getValue()));
             }
-        });
+        }
         if (readBody != null) {
             out.put(HttpHeader.CONTENT_LENGTH, readBody.length);
             Content.Sink.write(response, true, ByteBuffer.wrap(readBody));
             return;
         }
-        answer.headers().firstValueAsLong("Content-Length").ifPresent(n -> out.put(HttpHeader.CONTENT_LENGTH, n));
-        try (InputStream in = answer.body(); OutputStream o = Content.Sink.asOutputStream(response)) {
+        long length = answer.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (length >= 0) {
+            out.put(HttpHeader.CONTENT_LENGTH, length);
+        }
+        try (InputStream in = body; OutputStream o = Content.Sink.asOutputStream(response)) {
             in.transferTo(o);
         }
     }

@@ -13,18 +13,27 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
+import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.ClientConnectionFactoryOverHTTP2;
+import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -41,6 +50,12 @@ public final class RestProxy implements AutoCloseable {
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** Connections the kernel queues for accepting: those over {@code REST_MAX_CONNECTIONS} wait here. */
     static final int ACCEPT_QUEUE = 1024;
+    /**
+     * RFC 9110, but Discord's header lines that Jetty's client has in its cache of common ones keep their names'
+     * case (others do anyway; over HTTP/2 every name arrives in lower case).
+     */
+    private static final HttpCompliance CASE_KEPT = HttpCompliance.RFC9110.with("RFC9110_CASE_KEPT",
+            HttpCompliance.Violation.CASE_SENSITIVE_FIELD_NAME);
     private final Server server;
     private final ServerConnector connector;
     private final ExecutorService requests;
@@ -79,12 +94,7 @@ public final class RestProxy implements AutoCloseable {
                 ? SharedLimiter.start(config, local, natsUrls, subjects, registry) : null;
         RateLimiter limiter = shared != null ? shared : local;
         ExecutorService requests = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rest-request").factory());
-        HttpClient client = HttpClient.newBuilder()
-                .version("https".equals(apiUrl.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(requests)
-                .build();
+        HttpClient client = upstreamClient(config, apiUrl, requests);
 
         // Platform threads for accepting, selecting and Jetty's own non-blocking tasks; the handler blocks, so
         // Jetty runs it on the virtual threads.
@@ -94,9 +104,7 @@ public final class RestProxy implements AutoCloseable {
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        // Header names reach the handler as the client wrote them (Jetty would respell the ones it knows).
-        http.setHttpCompliance(HttpCompliance.RFC9110.with("RFC9110_CASE_SENSITIVE",
-                HttpCompliance.Violation.CASE_SENSITIVE_FIELD_NAME));
+        // Header values reach the handler as the client wrote them (names: see RestConnectionFactory).
         http.setHeaderCacheCaseSensitive(true);
         ServerConnector connector = new ServerConnector(server, 1, 1,
                 new RestConnectionFactory(http, config.headerTimeout()));
@@ -115,13 +123,14 @@ public final class RestProxy implements AutoCloseable {
         server.setHandler(new RestHandler(config, apiUrl, token, limiter, client, new RestMetrics(registry),
                 new HeldRequests(config.queueMax(), config.queueMaxBytes(), registry)));
         try {
+            start(client);
             server.start();
         } catch (Exception e) {
             stopQuietly(server);
+            stopQuietly(client);
             if (shared != null) {
                 shared.close();
             }
-            client.shutdownNow();
             requests.shutdownNow();
             scheduler.close();
             throw e instanceof IOException io ? io : new IOException("the REST proxy could not start", e);
@@ -131,11 +140,59 @@ public final class RestProxy implements AutoCloseable {
         return new RestProxy(server, connector, requests, scheduler, client, shared, local);
     }
 
-    private static void stopQuietly(Server server) {
+    /**
+     * Jetty's client: for https, HTTP/2 negotiated by ALPN (HTTP/1.1 if the server declines), one multiplexed
+     * connection; for plain http (the simulator, a local API), keep-alive HTTP/1.1. It adds nothing of its own (no
+     * User-Agent, Accept-Encoding, cookies or content type) and keeps the case of Discord's header names (the
+     * JDK's HttpClient lowercases them; HTTP/2 sends them lowercase anyway).
+     */
+    private static HttpClient upstreamClient(RestConfig config, URI apiUrl, ExecutorService requests) {
+        ClientConnector connector = new ClientConnector();
+        connector.setSelectors(1);
+        connector.setConnectTimeout(Duration.ofSeconds(5));
+        HttpClientTransport transport;
+        if ("https".equals(apiUrl.getScheme())) {
+            connector.setSslContextFactory(new SslContextFactory.Client());
+            transport = new HttpClientTransportDynamic(connector,
+                    new ClientConnectionFactoryOverHTTP2.HTTP2(new HTTP2Client(connector)),
+                    HttpClientConnectionFactory.HTTP11);
+        } else {
+            HttpClientTransportOverHTTP http1 = new HttpClientTransportOverHTTP(connector);
+            // Its cache of common header lines would otherwise hand back e.g. "Content-Type" for "content-type".
+            http1.setHeaderCacheCaseSensitive(true);
+            transport = http1;
+        }
+        HttpClient client = new HttpClient(transport);
+        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        threads.setName("rest-client");
+        threads.setVirtualThreadsExecutor(requests);
+        client.setExecutor(threads);
+        client.setFollowRedirects(false);
+        client.setUserAgentField(null);
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setDefaultRequestContentType(null);
+        client.setHttpCompliance(CASE_KEPT);
+        client.setMaxConnectionsPerDestination(256);
+        // The limiter bounds what is sent at once; the client must not refuse what it lets through.
+        client.setMaxRequestsQueuedPerDestination(config.queueMax());
+        return client;
+    }
+
+    /**
+     * Starts the client, then removes what it installs on start: its decoders (bodies pass through encoded as
+     * Discord sent them) and its protocol handlers (a 401 or a redirect goes back to the client as it came).
+     */
+    private static void start(HttpClient client) throws Exception {
+        client.start();
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
+    }
+
+    private static void stopQuietly(org.eclipse.jetty.util.component.LifeCycle part) {
         try {
-            server.stop();
+            part.stop();
         } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "the REST proxy's server did not stop cleanly: {0}", e.toString());
+            LOG.log(System.Logger.Level.WARNING, "the REST proxy's {0} did not stop cleanly: {1}", part, e.toString());
         }
     }
 
@@ -187,7 +244,7 @@ public final class RestProxy implements AutoCloseable {
         if (shared != null) {
             shared.close();
         }
-        client.shutdownNow();
+        stopQuietly(client);
         requests.shutdownNow();
         scheduler.close();
     }

@@ -20,6 +20,16 @@ final class RawClient implements AutoCloseable {
         socket.getOutputStream().flush();
     }
 
+    void send(byte[] bytes, int offset, int length) throws IOException {
+        socket.getOutputStream().write(bytes, offset, length);
+        socket.getOutputStream().flush();
+    }
+
+    /** Bytes of an answer already received, without blocking. */
+    int available() throws IOException {
+        return socket.getInputStream().available();
+    }
+
     /** The status line, headers and a body of the announced Content-Length (or until the server closes). */
     String readResponse() throws IOException {
         InputStream in = socket.getInputStream();
