@@ -15,7 +15,7 @@ public final class RestHeaders {
     public static final String REASON = "X-Shardgate-Reason";
 
     private static final String OWN_PREFIX = "x-shardgate-";
-    /** RFC 9110 §7.6.1 hop-by-hop headers, plus those the JDK HTTP client and server manage themselves. */
+    /** RFC 9110 §7.6.1 hop-by-hop headers, plus those Jetty's server and client set themselves. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
             "content-length", "expect", "date");

@@ -39,10 +39,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The REST role: an HTTP proxy in front of Discord's API that paces requests by Discord's limits.
  *
- * <p>Threads: Jetty's acceptor and selector ({@code rest-http-*}, platform threads, a few) read and write the
- * connections; each request runs on a virtual thread of its own ({@code rest-request}), which also waits for the
- * HTTP client's answers; the limiter owns one platform thread ({@code rest-limiter}); Jetty's scheduler
- * ({@code rest-http-scheduler}) times out slow headers. {@link #close()} stops all of them.
+ * <p>Threads: the server's acceptor and selector ({@code rest-http-*}, a few platform threads) read and write the
+ * clients' connections; each request runs on a virtual thread of its own ({@code rest-request}), which also waits
+ * for Discord's answer; the HTTP client's selector and callbacks run on {@code rest-client-*} (platform threads,
+ * they never block); the limiter owns one platform thread ({@code rest-limiter}); the server's scheduler times out
+ * slow headers. {@link #close()} stops all of them.
  */
 public final class RestProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RestProxy.class.getName());
@@ -94,7 +95,7 @@ public final class RestProxy implements AutoCloseable {
                 ? SharedLimiter.start(config, local, natsUrls, subjects, registry) : null;
         RateLimiter limiter = shared != null ? shared : local;
         ExecutorService requests = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rest-request").factory());
-        HttpClient client = upstreamClient(config, apiUrl, requests);
+        HttpClient client = upstreamClient(config, apiUrl);
 
         // Platform threads for accepting, selecting and Jetty's own non-blocking tasks; the handler blocks, so
         // Jetty runs it on the virtual threads.
@@ -146,7 +147,7 @@ public final class RestProxy implements AutoCloseable {
      * User-Agent, Accept-Encoding, cookies or content type) and keeps the case of Discord's header names (the
      * JDK's HttpClient lowercases them; HTTP/2 sends them lowercase anyway).
      */
-    private static HttpClient upstreamClient(RestConfig config, URI apiUrl, ExecutorService requests) {
+    private static HttpClient upstreamClient(RestConfig config, URI apiUrl) {
         ClientConnector connector = new ClientConnector();
         connector.setSelectors(1);
         connector.setConnectTimeout(Duration.ofSeconds(5));
@@ -163,9 +164,9 @@ public final class RestProxy implements AutoCloseable {
             transport = http1;
         }
         HttpClient client = new HttpClient(transport);
+        // Platform threads: the client's callbacks only hand content to the waiting request thread.
         QueuedThreadPool threads = new QueuedThreadPool(8, 2);
         threads.setName("rest-client");
-        threads.setVirtualThreadsExecutor(requests);
         client.setExecutor(threads);
         client.setFollowRedirects(false);
         client.setUserAgentField(null);

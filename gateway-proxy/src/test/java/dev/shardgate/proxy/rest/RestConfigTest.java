@@ -30,6 +30,29 @@ class RestConfigTest {
         assertTrue(c.invalidRequestLimit() < 10_000);
         assertEquals(25L * 1024 * 1024, c.maxBodyBytes());
         assertFalse(c.shareLimits());
+        assertEquals(Duration.ofSeconds(10), c.headerTimeout());
+        assertEquals(Duration.ofSeconds(30), c.bodyTimeout());
+        assertEquals(10_000, c.maxConnections());
+        assertEquals(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), c.spoolDir());
+    }
+
+    @Test
+    void theServersBoundsAreReadAndChecked() {
+        RestConfig c = config(Map.of("REST_HEADER_TIMEOUT", "2s", "REST_BODY_TIMEOUT", "1m",
+                "REST_MAX_CONNECTIONS", "500"));
+        assertEquals(Duration.ofSeconds(2), c.headerTimeout());
+        assertEquals(Duration.ofMinutes(1), c.bodyTimeout());
+        assertEquals(500, c.maxConnections());
+        assertEquals("REST_HEADER_TIMEOUT must be positive, got PT0S", assertThrows(ConfigException.class,
+                () -> config(Map.of("REST_HEADER_TIMEOUT", "0s"))).getMessage());
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_BODY_TIMEOUT", "0s")))
+                .getMessage().startsWith("REST_BODY_TIMEOUT must be positive"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_MAX_CONNECTIONS", "0")))
+                .getMessage().contains("REST_MAX_CONNECTIONS"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_SPOOL_DIR", "/no/such/dir")))
+                .getMessage().startsWith("REST_SPOOL_DIR must be a writable directory"));
+        assertTrue(assertThrows(ConfigException.class, () -> config(Map.of("REST_CLIENT_TIMEOUT", "30s")))
+                .getMessage().contains("REST_BODY_TIMEOUT"), "the old name is refused with the new one's name");
     }
 
     @Test
