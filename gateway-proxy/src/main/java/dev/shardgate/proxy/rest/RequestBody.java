@@ -14,6 +14,7 @@ import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.PathRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.util.thread.Invocable;
 
 /**
@@ -80,7 +81,8 @@ final class RequestBody implements AutoCloseable {
                     if (!chunk.isLast() && chunk.getFailure() instanceof TimeoutException t) {
                         throw t;
                     }
-                    throw new IOException("client failed while sending its body", chunk.getFailure());
+                    // Quiet: Jetty logs a failed request at WARN unless its failure says the client went away.
+                    throw new EofException(chunk.getFailure());
                 }
                 try {
                     reader.add(chunk.getByteBuffer());

@@ -34,6 +34,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.QuietException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -424,8 +425,8 @@ final class RestHandler extends Handler.Abstract {
         metrics.request(route, reply.status(), true);
     }
 
-    /** The client hung up; there is nobody to answer. */
-    private static final class ClientGoneException extends Exception {
+    /** The client hung up; there is nobody to answer (quiet: Jetty does not log it as a failure). */
+    private static final class ClientGoneException extends Exception implements QuietException {
         private static final long serialVersionUID = 1L;
 
         ClientGoneException() {
