@@ -49,20 +49,31 @@ final class RequestBody implements AutoCloseable {
         }
     }
 
+    /** The replica holds as many bodies as it may ({@link HeldRequests}); the rest of this one was not read. */
+    static final class NoRoomException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NoRoomException() {
+            super("no room for the body", null, false, false);
+        }
+    }
+
     /**
-     * Reads the whole body, which must arrive by {@code deadlineNanos} ({@link System#nanoTime()}) and not exceed
-     * {@code maxBytes}. Blocks its (virtual) thread between chunks.
+     * Reads the whole body, which must arrive by {@code deadlineNanos} ({@link System#nanoTime()}), not exceed
+     * {@code maxBytes}, and fit in the request's {@code place} (which grows with a body of undeclared length). Blocks
+     * its (virtual) thread between chunks.
      *
      * @throws TimeoutException the client was too slow (the deadline, or the connection's idle timeout, passed)
      * @throws IOException the client went away mid-body, or the spool file could not be written
      */
-    static RequestBody read(org.eclipse.jetty.server.Request request, long maxBytes, Path spoolDir, long deadlineNanos)
-            throws IOException, TooLargeException, TimeoutException, InterruptedException {
+    static RequestBody read(org.eclipse.jetty.server.Request request, long maxBytes, Path spoolDir, long deadlineNanos,
+                            HeldRequests.Place place)
+            throws IOException, TooLargeException, NoRoomException, TimeoutException, InterruptedException {
         long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
         if (declared > maxBytes) {
             throw new TooLargeException();
         }
-        Reader reader = new Reader(maxBytes, spoolDir, declared);
+        Reader reader = new Reader(maxBytes, spoolDir, declared, place);
         try {
             Semaphore available = new Semaphore(0);
             Runnable wake = Invocable.from(Invocable.InvocationType.NON_BLOCKING, available::release);
@@ -93,7 +104,8 @@ final class RequestBody implements AutoCloseable {
                     return reader.finish();
                 }
             }
-        } catch (IOException | TooLargeException | TimeoutException | InterruptedException | RuntimeException e) {
+        } catch (IOException | TooLargeException | NoRoomException | TimeoutException | InterruptedException
+                 | RuntimeException e) {
             reader.abandon();
             throw e;
         }
@@ -103,14 +115,16 @@ final class RequestBody implements AutoCloseable {
     private static final class Reader {
         private final long maxBytes;
         private final Path spoolDir;
+        private final HeldRequests.Place place;
         private byte[] memory;
         private long size;
         private Path file;
         private FileChannel channel;
 
-        Reader(long maxBytes, Path spoolDir, long declared) throws IOException {
+        Reader(long maxBytes, Path spoolDir, long declared, HeldRequests.Place place) throws IOException {
             this.maxBytes = maxBytes;
             this.spoolDir = spoolDir;
+            this.place = place;
             if (declared > SPOOL_ABOVE) {
                 spool();
             } else {
@@ -118,10 +132,13 @@ final class RequestBody implements AutoCloseable {
             }
         }
 
-        void add(ByteBuffer data) throws IOException, TooLargeException {
+        void add(ByteBuffer data) throws IOException, TooLargeException, NoRoomException {
             int n = data.remaining();
             if (size + n > maxBytes) {
                 throw new TooLargeException();
+            }
+            if (!place.growTo(size + n)) {
+                throw new NoRoomException();
             }
             if (channel == null && size + n > SPOOL_ABOVE) {
                 spool();

@@ -14,11 +14,12 @@ import java.util.Optional;
  * @param maxWait the longest a request may wait in the proxy ({@code REST_MAX_WAIT}); empty (the default): as long
  *     as its client waits, so that a burst is paced out rather than refused. A client can ask for a limit of its own
  *     with the {@value RestHeaders#MAX_WAIT} header
- * @param queueMax {@code REST_QUEUE_MAX}: requests this replica holds at once (waiting for a permit or being sent);
- *     beyond it a request is answered 503 {@code queue_full}. Each costs a few KB besides its body
+ * @param queueMax {@code REST_QUEUE_MAX}: requests this replica holds at once (body being read, waiting for a permit
+ *     or being sent); beyond it a request is answered 503 {@code queue_full}. Each costs a few KB besides its body
  * @param queueMaxPerBucket {@code REST_QUEUE_MAX_PER_BUCKET}: requests waiting in one bucket's queue, so that one hot
  *     channel cannot take every place
- * @param queueMaxBytes {@code REST_QUEUE_MAX_MB} in bytes: request bodies this replica holds at once
+ * @param queueMaxBytes {@code REST_QUEUE_MAX_MB} in bytes: request bodies this replica holds at once, in memory or
+ *     spooled (a declared length counts from the body's start)
  * @param secret {@code REST_PROXY_SECRET}: when present, every client must send it in {@value RestHeaders#SECRET}
  * @param invalidRequestLimit {@code REST_INVALID_REQUEST_LIMIT}: 401/403/non-shared-429 answers in 10 minutes at
  *     which the breaker stops forwarding (Discord bans the IP at 10,000)

@@ -140,9 +140,24 @@ final class RestHandler extends Handler.Abstract {
                     + "non-ASCII character"));
             return;
         }
-        try (RequestBody body = hasBody(request) ? readBody(request, response) : RequestBody.EMPTY) {
-            if (body != null) {
-                serve(request, response, method, rawPath, rawQuery, body, started);
+        boolean hasBody = hasBody(request);
+        long declared = request.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
+        if (declared > config.maxBodyBytes()) {
+            tooLarge(response);
+            return;
+        }
+        try (HeldRequests.Place place = held.enter(Math.max(0, declared))) {
+            if (place == null) {
+                if (hasBody) {
+                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                }
+                reply(response, "queue_full", ProxyReply.rejected(Rejection.Reason.QUEUE_FULL, 1));
+                return;
+            }
+            try (RequestBody body = hasBody ? readBody(request, response, place) : RequestBody.EMPTY) {
+                if (body != null) {
+                    serve(request, response, method, rawPath, rawQuery, body, started);
+                }
             }
         }
     }
@@ -168,29 +183,23 @@ final class RestHandler extends Handler.Abstract {
             return;
         }
         long deadline = Ticket.deadlineAfter(limiter.nanoTime(), wait.nanos);
-        if (!held.enter(body.size())) {
-            reply(response, route.template(), ProxyReply.rejected(Rejection.Reason.QUEUE_FULL, 1));
-            return;
-        }
-        try {
-            forward(request, response, route, token, upstream, deadline, started);
-        } finally {
-            held.leave(body.size());
-        }
+        forward(request, response, route, token, upstream, deadline, started);
     }
 
     /**
-     * The body, or null when the client was answered instead (too large, too slow). A body that is not read to its
-     * end leaves the connection unusable, so those answers close it.
+     * The body, or null when the client was answered instead (too large, no room, too slow). A body that is not read
+     * to its end leaves the connection unusable, so those answers close it.
      */
-    private RequestBody readBody(Request request, Response response) throws IOException, ClientGoneException {
+    private RequestBody readBody(Request request, Response response, HeldRequests.Place place)
+            throws IOException, ClientGoneException {
         try {
             return RequestBody.read(request, config.maxBodyBytes(), config.spoolDir(),
-                    System.nanoTime() + config.bodyTimeout().toNanos());
+                    System.nanoTime() + config.bodyTimeout().toNanos(), place);
         } catch (RequestBody.TooLargeException e) {
+            tooLarge(response);
+        } catch (RequestBody.NoRoomException e) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
-            reply(response, "invalid", ProxyReply.error(413, "body_too_large", "the request body is over "
-                    + config.maxBodyBytes() + " bytes (Discord takes at most 25 MiB per request)"));
+            reply(response, "queue_full", ProxyReply.rejected(Rejection.Reason.QUEUE_FULL, 1));
         } catch (TimeoutException e) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
             reply(response, "invalid", ProxyReply.error(408, "body_timeout", "the request body did not arrive within "
@@ -200,6 +209,12 @@ final class RestHandler extends Handler.Abstract {
             throw new ClientGoneException();
         }
         return null;
+    }
+
+    private void tooLarge(Response response) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        reply(response, "invalid", ProxyReply.error(413, "body_too_large", "the request body is over "
+                + config.maxBodyBytes() + " bytes (Discord takes at most 25 MiB per request)"));
     }
 
     private void forward(Request request, Response response, Route route, TokenId token, Upstream upstream,

@@ -239,6 +239,32 @@ class RestServerTest {
         assertTrue(arrived.stream().noneMatch(a -> a.endsWith("/channels/34/messages")), arrived.toString());
     }
 
+    @Test
+    void anUploadBeyondWhatTheReplicaMayHoldIsRefusedBeforeItsBody() throws Exception {
+        SimulatedDiscord d = discord();
+        ProxyUnderTest p = proxy(d.apiUrl(), Map.of("REST_QUEUE_MAX_MB", "25"));
+        String head = "POST /api/v10/channels/35/messages HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+                + "boundary=" + BOUNDARY + "\r\nContent-Length: " + 20 * 1024 * 1024 + "\r\n\r\n";
+        RawClient first = raw(p);
+        first.send(head);
+        first.send(multipart(2 * 1024 * 1024), 0, 1024 * 1024);
+        await().atMost(Duration.ofSeconds(10)).until(() -> heldBytes(p) == 20 * 1024 * 1024 && spoolFiles().size() == 1);
+        // The announced 20 MB are held for the first upload from its start, so the second does not fit: refused at
+        // once, before a byte of it is read or spooled.
+        RawClient second = raw(p);
+        second.send(head);
+        String answer = second.readResponse();
+        assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+        assertTrue(answer.contains("queue_full"), answer);
+        assertEquals(1, spoolFiles().size(), "only the first upload is spooled");
+        first.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> heldBytes(p) == 0 && spoolFiles().isEmpty());
+    }
+
+    private static double heldBytes(ProxyUnderTest p) {
+        return p.registry.get("shardgate.rest.held.bytes").gauge().value();
+    }
+
     private static final String BOUNDARY = "shardgate-upload-boundary";
 
     /** A message with three attachments of random bytes (Discord takes 10 MiB a file), {@code size} bytes in all. */
