@@ -44,7 +44,9 @@ public final class IdleFootprintBench {
 
     private static Fragment measure(BenchOptions options) throws Exception {
         int shards = options.smoke() ? 50 : 1_000;
-        Duration settle = options.smoke() ? Duration.ofSeconds(3) : Duration.ofSeconds(15);
+        // Settled: a flight recording 15 s after all were READY still showed the JIT compiler at work (a quarter of
+        // the CPU "at rest"); a proxy that has run a minute has compiled what rest needs.
+        Duration settle = options.smoke() ? Duration.ofSeconds(3) : Duration.ofSeconds(45);
         Duration window = options.smoke() ? Duration.ofSeconds(5) : Duration.ofSeconds(60);
         Footprint base = run(options, shards, 1, settle, window, Map.of());
         Footprint full = run(options, shards, shards, settle, window, Map.of());
