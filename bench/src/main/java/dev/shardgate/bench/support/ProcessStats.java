@@ -64,6 +64,31 @@ public record ProcessStats(long rssBytes, int threads, double cpuSeconds) {
         return names;
     }
 
+    /**
+     * CPU time used so far by the JIT compiler's threads ({@code C1/C2 CompilerThread#}), in seconds. A compiler
+     * thread that has ended since is no longer counted, so a difference of two readings can only fall short.
+     */
+    public static double jitCpuSeconds(long pid) {
+        double seconds = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (!Files.readString(task.resolve("comm")).strip().matches("C[12] CompilerThre.*")) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    seconds += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+                } catch (IOException gone) {
+                    // The thread ended while we listed them.
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the threads of " + pid, e);
+        }
+        return seconds;
+    }
+
     public double rssMb() {
         return rssBytes / (1024.0 * 1024.0);
     }

@@ -17,15 +17,19 @@ import java.time.Duration;
  * existing bucket is used as it is, and what matters of its configuration (the lease TTL) is read back from it.
  *
  * <ul>
- *   <li>{@value #LEASES}: one ownership lease per shard; the bucket's TTL is the lease's life without renewal.
+ *   <li>{@value #LEASES}: one liveness lease per proxy process; the bucket's TTL is a lease's life without renewal.
+ *   <li>{@value #CLAIMS}: one ownership claim per shard, naming the process (lease) that owns it; no TTL: a claim
+ *       is only as good as its owner's lease, and an instance whose lease is gone can have its claims taken.
  *   <li>{@value #IDENTIFY}: one key per {@code max_concurrency} bucket, created by the instance that may identify
  *       and expired by the server after {@link #IDENTIFY_WINDOW}: Discord's 5 s plus a margin, on the NATS server's
  *       single clock. An existing bucket with a shorter TTL is raised to it; a longer one is kept (safe, slower).
  *   <li>{@value #SESSIONS}: per-shard session checkpoints and the bot's session-start budget.
  * </ul>
  */
-public record FleetBuckets(KeyValue leases, Duration leaseTtl, KeyValue identify, KeyValue sessions) {
+public record FleetBuckets(KeyValue leases, Duration leaseTtl, KeyValue claims, KeyValue identify,
+                           KeyValue sessions) {
     public static final String LEASES = "shardgate_leases";
+    public static final String CLAIMS = "shardgate_claims";
     public static final String IDENTIFY = "shardgate_identify";
     public static final String SESSIONS = "shardgate_sessions";
     /** Discord's 5 s per bucket plus the margin for the claim's round trip and arrival jitter. */
@@ -40,6 +44,7 @@ public record FleetBuckets(KeyValue leases, Duration leaseTtl, KeyValue identify
             LOG.log(System.Logger.Level.WARNING, "bucket {0} exists with a TTL of {1} ms, not LEASE_TTL {2} ms; the "
                     + "bucket's TTL is what leases live by", LEASES, leases.getTtl().toMillis(), leaseTtl.toMillis());
         }
+        ensure(kvm, CLAIMS, Duration.ZERO, replicas);
         KeyValueStatus identify = ensure(kvm, IDENTIFY, IDENTIFY_WINDOW, replicas);
         if (identify.getTtl().compareTo(IDENTIFY_WINDOW) < 0) {
             // A shorter claim would let two identifies of a bucket reach Discord within 5 s: never keep one.
@@ -54,7 +59,7 @@ public record FleetBuckets(KeyValue leases, Duration leaseTtl, KeyValue identify
                     IDENTIFY_WINDOW.toMillis());
         }
         ensure(kvm, SESSIONS, sessionTtl, replicas);
-        return new FleetBuckets(nats.keyValue(LEASES), leases.getTtl(), nats.keyValue(IDENTIFY),
+        return new FleetBuckets(nats.keyValue(LEASES), leases.getTtl(), nats.keyValue(CLAIMS), nats.keyValue(IDENTIFY),
                 nats.keyValue(SESSIONS));
     }
 

@@ -16,24 +16,25 @@ import org.eclipse.jetty.util.Callback;
  * Discord's.
  *
  * @param reason short machine name sent in {@value RestHeaders#REASON}
+ * @param code Discord's JSON error code where the answer stands for one of Discord's (10015 Unknown Webhook), else 0
  * @param retryAfterSeconds negative when the answer is not about waiting
  */
-public record ProxyReply(int status, String reason, String message, double retryAfterSeconds) {
+public record ProxyReply(int status, String reason, int code, String message, double retryAfterSeconds) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static ProxyReply error(int status, String reason, String message) {
-        return new ProxyReply(status, reason, message, -1);
+        return new ProxyReply(status, reason, 0, message, -1);
     }
 
     /** The answer to a request the limits (or the proxy's own bounds) turned away. */
     public static ProxyReply rejected(Rejection.Reason reason, double retryAfterSeconds) {
-        return new ProxyReply(reason.status(), reason.wireName(), reason.message(), retryAfterSeconds);
+        return new ProxyReply(reason.status(), reason.wireName(), reason.code(), reason.message(), retryAfterSeconds);
     }
 
     public byte[] body() {
         ObjectNode n = JSON.createObjectNode();
         n.put("message", message);
-        n.put("code", 0);
+        n.put("code", code);
         if (retryAfterSeconds >= 0) {
             n.put("retry_after", Math.round(retryAfterSeconds * 1000) / 1000.0);
             n.put("global", false);

@@ -35,6 +35,10 @@ final class DiscordError extends Exception {
         return new DiscordError(401, 0, "401: Unauthorized");
     }
 
+    static DiscordError unknownWebhook() {
+        return new DiscordError(404, 10015, "Unknown Webhook");
+    }
+
     static DiscordError unknownMessage() {
         return new DiscordError(404, 10008, "Unknown Message");
     }

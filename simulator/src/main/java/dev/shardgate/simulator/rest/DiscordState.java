@@ -42,6 +42,17 @@ final class DiscordState {
     }
 
     /** Stores a copy, so the caller may still hand its node out while others edit the stored one. */
+    /** Webhooks deleted (by a test, as a guild admin would): every route under them answers 404 Unknown Webhook. */
+    private final Set<Long> deletedWebhooks = new HashSet<>();
+
+    synchronized void deleteWebhook(long id) {
+        deletedWebhooks.add(id);
+    }
+
+    synchronized boolean webhookDeleted(long id) {
+        return deletedWebhooks.contains(id);
+    }
+
     synchronized void putMessage(long id, ObjectNode message) {
         messages.put(id, message.deepCopy());
     }

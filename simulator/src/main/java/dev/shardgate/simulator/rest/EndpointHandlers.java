@@ -33,6 +33,9 @@ final class EndpointHandlers {
     }
 
     Answer handle(RestRequest r) throws DiscordError {
+        if (r.route().endpoint().major() == MajorParameter.WEBHOOK && state.webhookDeleted(r.snowflake("webhook_id"))) {
+            throw DiscordError.unknownWebhook();
+        }
         if (checkInteractionTokens && r.route().isInteractionWebhook(objects.botId())
                 && !InteractionToken.webhookAccepted(r.param("webhook_token"), r.nowMillis())) {
             throw new DiscordError(401, 50027, "Invalid Webhook Token");

@@ -312,6 +312,14 @@ public final class RestSimulator implements HttpHandler {
         return objects.botId();
     }
 
+    /**
+     * Deletes a webhook, as a guild admin would: from now on every request under {@code /webhooks/{id}} answers
+     * 404 {@code 10015 Unknown Webhook}.
+     */
+    public void deleteWebhook(long webhookId) {
+        state.deleteWebhook(webhookId);
+    }
+
     /** Stores a message with a chosen id (e.g. one older than 14 days), as if it had been sent long ago. */
     public void putMessage(long channelId, long messageId, String content) {
         ObjectNode payload = Json.MAPPER.createObjectNode().put("content", content);

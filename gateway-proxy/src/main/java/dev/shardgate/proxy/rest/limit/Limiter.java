@@ -17,7 +17,8 @@ import java.util.concurrent.RejectedExecutionException;
  * sent; interaction routes skip it), and is turned away at once when it cannot be sent before its deadline (a
  * request without one waits as long as its client does) or when its bucket's queue is full.
  * Answers teach it the route → bucket mapping, the buckets' limits and Discord's 429s, count invalid answers for
- * the breaker, and lock a token on 401 or a Cloudflare ban.
+ * the breaker, lock a token on a 401 to a request its {@code Authorization} authenticated or on a Cloudflare ban,
+ * and remember deleted webhooks and dead path tokens ({@link DeadWebhooks}).
  *
  * <p>Threads: all state is owned by the {@link Scheduler}'s single thread. The public methods only post tasks
  * to it, so they can be called from any thread; timers (bucket resets, the global window, deadlines) are
@@ -37,6 +38,7 @@ public final class Limiter implements RateLimiter {
     private final long probeInterval;
     private final int queueMaxPerBucket;
     private final InvalidRequestBreaker breaker;
+    private final DeadWebhooks deadWebhooks = new DeadWebhooks();
     private final Map<TokenId, TokenLimits> tokens = new HashMap<>();
     private double globalShare = 1.0;
     private long coldUntil = Long.MIN_VALUE;
@@ -152,6 +154,11 @@ public final class Limiter implements RateLimiter {
             reject(w, Rejection.Reason.BREAKER_OPEN, breaker.closesAt(now) - now);
             return;
         }
+        Rejection.Reason gone = deadWebhooks.refusal(w.ticket.route(), now);
+        if (gone != null) {
+            finish(w, new Rejection(gone, -1));
+            return;
+        }
         if (t.state() == TokenState.BANNED && now >= t.bannedUntil) {
             t.transition(TokenState.ACTIVE, "the Cloudflare ban's Retry-After has passed", metrics);
         }
@@ -161,12 +168,15 @@ public final class Limiter implements RateLimiter {
                 return;
             }
             case LOCKED -> {
-                if (t.probing || now < t.probeAt) {
-                    reject(w, Rejection.Reason.TOKEN_LOCKED, Math.max(0, t.probeAt - now));
-                    return;
+                // A route authenticated by a token in its path does not use the locked one.
+                if (!w.ticket.route().tokenInPath()) {
+                    if (t.probing || now < t.probeAt) {
+                        reject(w, Rejection.Reason.TOKEN_LOCKED, Math.max(0, t.probeAt - now));
+                        return;
+                    }
+                    t.probing = true;
+                    w.probe = true;
                 }
-                t.probing = true;
-                w.probe = true;
             }
             case ACTIVE -> { }
         }
@@ -281,13 +291,17 @@ public final class Limiter implements RateLimiter {
     }
 
     private void reject(Waiter w, Rejection.Reason reason, long retryAfterNanos) {
+        finish(w, new Rejection(reason, Math.max(0, retryAfterNanos) / 1e9));
+    }
+
+    private void finish(Waiter w, Rejection rejection) {
         w.cancelTimers();
         w.stage = Waiter.Stage.DONE;
         if (w.probe) {
             w.token.probing = false;
         }
-        metrics.rejected(reason);
-        w.future.completeExceptionally(new Rejection(reason, Math.max(0, retryAfterNanos) / 1e9));
+        metrics.rejected(rejection.reason());
+        w.future.completeExceptionally(rejection);
     }
 
     /** The deadline passed before the request could be sent. */
@@ -374,7 +388,8 @@ public final class Limiter implements RateLimiter {
             breaker.record(now);
         }
         metrics.invalidRequests(breaker.count(now), breaker.state(now) == InvalidRequestBreaker.State.OPEN);
-        if (a.status() == 401 && t.state() == TokenState.ACTIVE) {
+        deadWebhooks.learn(w.ticket.route(), a.status(), now);
+        if (a.status() == 401 && t.state() == TokenState.ACTIVE && !w.ticket.route().tokenInPath()) {
             t.probeAt = now + probeInterval;
             t.transition(TokenState.LOCKED, "Discord answered 401 on " + w.ticket.route().template(), metrics);
         }

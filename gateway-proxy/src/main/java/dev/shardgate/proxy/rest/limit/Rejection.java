@@ -16,18 +16,35 @@ public final class Rejection extends Exception {
         /** Discord answered 401 for this token; it stays locked until a probe succeeds. */
         TOKEN_LOCKED(401, "401: Unauthorized (the token was rejected by Discord and is locked)"),
         /** Cloudflare refused this IP; all traffic of the token is paused. */
-        TOKEN_BANNED(503, "Cloudflare refused requests from this IP; traffic is paused");
+        TOKEN_BANNED(503, "Cloudflare refused requests from this IP; traffic is paused"),
+        /** Discord answered 404 for this webhook within the last hour: deleted webhooks do not come back. */
+        UNKNOWN_WEBHOOK(404, 10015, "Unknown Webhook (Discord answered 404 for this webhook; refused here for an "
+                + "hour so that it does not count against the IP)"),
+        /** Discord answered 401 for this webhook or interaction token within the last hour (expired, or revoked). */
+        INVALID_WEBHOOK_TOKEN(401, 50027, "Invalid Webhook Token (Discord answered 401 for this token in the path; "
+                + "refused here for an hour so that it does not count against the IP)");
 
         private final int status;
+        private final int code;
         private final String message;
 
         Reason(int status, String message) {
+            this(status, 0, message);
+        }
+
+        Reason(int status, int code, String message) {
             this.status = status;
+            this.code = code;
             this.message = message;
         }
 
         public int status() {
             return status;
+        }
+
+        /** Discord's JSON error code for the answer (0 where Discord has none for it). */
+        public int code() {
+            return code;
         }
 
         public String message() {
@@ -53,7 +70,7 @@ public final class Rejection extends Exception {
         return reason;
     }
 
-    /** How long the client should wait before trying again, in seconds. */
+    /** How long the client should wait before trying again, in seconds; negative when waiting will not help. */
     public double retryAfterSeconds() {
         return retryAfterSeconds;
     }

@@ -165,4 +165,13 @@ public record Route(String method, String template, MajorParameter major, boolea
             throw new BadRouteException("path has a malformed percent-encoding");
         }
     }
+
+    /**
+     * Whether the request is authenticated by a token in its path (a webhook token or an interaction token) rather
+     * than by its {@code Authorization} header: a 401 on it says nothing about the bot's token.
+     */
+    public boolean tokenInPath() {
+        return major.kind().equals("interaction")
+                || major.kind().equals("webhook") && major.value().indexOf(':') >= 0;
+    }
 }

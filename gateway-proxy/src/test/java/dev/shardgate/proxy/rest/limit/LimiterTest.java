@@ -414,4 +414,56 @@ class LimiterTest {
         }
         assertEquals(100, forwarded, "forwarding stopped at the threshold, far below Discord's 10,000");
     }
+
+    /** An interaction token as Discord issues them (base64 of {@code interaction:<id>:<secret>}). */
+    private static String interactionToken(String secret) {
+        return java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(("interaction:1234567890123456789:" + secret).getBytes());
+    }
+
+    @Test
+    void a401OnARouteAuthenticatedByItsPathNeverLocksTheBotsToken() {
+        Route expired = route("PATCH", "/webhooks/223456789012345678/" + interactionToken("old") + "/messages/@original");
+        permit(acquire(expired)).complete(Answer.parse(401, n -> null, null));
+        Route me = route("GET", "/users/@me");
+        Permit bots = permit(acquire(me));
+        bots.complete(Answer.parse(200, n -> null, null));
+
+        // The bot's own token locked: a route with a token of its own still goes out, and teaches the lock nothing.
+        permit(acquire(me)).complete(Answer.parse(401, n -> null, null));
+        assertEquals(Rejection.Reason.TOKEN_LOCKED, rejection(acquire(me)).reason());
+        Route fresh = route("POST", "/webhooks/223456789012345678/" + interactionToken("new"));
+        permit(acquire(fresh)).complete(Answer.parse(200, n -> null, null));
+        assertEquals(Rejection.Reason.TOKEN_LOCKED, rejection(acquire(me)).reason());
+    }
+
+    @Test
+    void aDeadPathTokenAndADeletedWebhookAreRefusedHereForAnHour() {
+        String app = "/webhooks/223456789012345678/";
+        Route original = route("GET", app + interactionToken("expired") + "/messages/@original");
+        permit(acquire(original)).complete(Answer.parse(401, n -> null, null));
+        Rejection again = rejection(acquire(route("PATCH", app + interactionToken("expired") + "/messages/@original")));
+        assertEquals(Rejection.Reason.INVALID_WEBHOOK_TOKEN, again.reason());
+        assertEquals(401, again.reason().status());
+        assertEquals(50027, again.reason().code());
+        assertTrue(again.retryAfterSeconds() < 0, "waiting will not help");
+        assertTrue(acquire(route("POST", app + interactionToken("other"))).isDone(), "another token of the app goes");
+
+        // A 404 below the webhook is about a message; on the webhook itself it is the webhook, under every token.
+        String hook = "/webhooks/323456789012345678/";
+        permit(acquire(route("DELETE", hook + "sometoken/messages/423456789012345678")))
+                .complete(Answer.parse(404, n -> null, null));
+        assertFalse(acquire(route("POST", hook + "sometoken")).isCompletedExceptionally());
+        clock.advanceMillis(1_000);
+        permit(acquire(route("POST", hook + "sometoken/github"))).complete(Answer.parse(404, n -> null, null));
+        for (String path : List.of(hook + "sometoken", hook + "othertoken/messages/423456789012345678", hook)) {
+            Rejection gone = rejection(acquire(route("GET", path)));
+            assertEquals(Rejection.Reason.UNKNOWN_WEBHOOK, gone.reason(), path);
+            assertEquals(10015, gone.reason().code());
+        }
+
+        clock.advanceMillis(3_600_000);
+        assertFalse(acquire(route("POST", hook + "sometoken")).isCompletedExceptionally(), "forgotten after an hour");
+        assertFalse(acquire(original).isCompletedExceptionally(), "forgotten after an hour");
+    }
 }
