@@ -86,8 +86,9 @@ nats://{{ .Release.Name }}-nats:4222
 {{- end -}}
 
 {{/* The JVM writes its temporary files (and zstd-jni its native library) to /tmp: the root filesystem is read-only. */}}
+{{/* The writable /tmp of a read-only root file system; the argument is its size limit. */}}
 {{- define "shardgate.tmpVolume" -}}
 - name: tmp
   emptyDir:
-    sizeLimit: 256Mi
+    sizeLimit: {{ . }}
 {{- end -}}

@@ -64,6 +64,8 @@ class ChartTest {
         assertEquals(0, rest.at("/spec/strategy/rollingUpdate/maxSurge").asInt(), "never more pods than REST_REPLICAS");
         assertEquals("/readyz", container(rest).at("/readinessProbe/httpGet/path").asText());
         assertHardened(rest);
+        assertEquals("512Mi", rest.at("/spec/template/spec/volumes/0/emptyDir/sizeLimit").asText(),
+                "room for REST_QUEUE_MAX_MB (256) of spooled bodies");
         assertEquals(8081, m.get("Service", REST).at("/spec/ports/0/port").asInt());
 
         JsonNode policy = m.get("NetworkPolicy", REST);
