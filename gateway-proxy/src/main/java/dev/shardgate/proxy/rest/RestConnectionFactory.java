@@ -3,15 +3,8 @@ package dev.shardgate.proxy.rest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.http.ComplianceViolation;
-import org.eclipse.jetty.http.HostPortHttpField;
-import org.eclipse.jetty.http.HttpCompliance;
-import org.eclipse.jetty.http.HttpException;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpParser;
-import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Connector;
@@ -27,8 +20,6 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * timeout alone does not stop a slowloris client, which sends a byte now and then and is never idle; this timer is
  * total. A client that misses it gets 408 {@code header_timeout} and the connection is closed. The timers run on the
  * connector's scheduler thread; only requests whose headers span more than one read (or a new connection) arm one.
- *
- * <p>The connections also hand header names on as the client wrote them ({@link CaseKeepingParser}).
  */
 final class RestConnectionFactory extends HttpConnectionFactory {
     private final long headerTimeoutMillis;
@@ -44,160 +35,6 @@ final class RestConnectionFactory extends HttpConnectionFactory {
                 headerTimeoutMillis);
         connection.setTransferEncodingChunkMaxLength(getTransferEncodingChunkMaxLength());
         return configure(connection, connector, endPoint);
-    }
-
-    /**
-     * A request parser that hands on header names as received. Jetty's parser names a header it knows by its own
-     * spelling ({@code user-agent} becomes {@code User-Agent}) whatever the compliance mode, so this reads the names
-     * of the header lines from the bytes the parser is about to parse and respells each parsed field with them.
-     */
-    private static final class CaseKeepingParser extends HttpParser {
-        private final ReceivedNames names;
-
-        private CaseKeepingParser(RequestHandler handler, int maxHeaderBytes, HttpCompliance compliance,
-                                  ReceivedNames names) {
-            super(new Respelling(handler, names), maxHeaderBytes, compliance);
-            this.names = names;
-        }
-
-        static CaseKeepingParser of(RequestHandler handler, int maxHeaderBytes, HttpCompliance compliance) {
-            return new CaseKeepingParser(handler, maxHeaderBytes, compliance, new ReceivedNames());
-        }
-
-        @Override
-        public boolean parseNext(ByteBuffer buffer) {
-            if (isStart()) {
-                names.begin();
-            }
-            // The parser consumes every header byte it is given, so these are the lines it parses in this call.
-            names.scan(buffer);
-            return super.parseNext(buffer);
-        }
-    }
-
-    /** The names of a request's header lines, in order, as the client wrote them. Used by its parser's thread. */
-    private static final class ReceivedNames {
-        private static final int IDLE = 0;
-        private static final int REQUEST_LINE = 1;
-        private static final int NAME = 2;
-        private static final int VALUE = 3;
-        private final ArrayDeque<String> names = new ArrayDeque<>();
-        private final StringBuilder name = new StringBuilder();
-        private int state = IDLE;
-        private boolean emptyLine = true;
-
-        void begin() {
-            names.clear();
-            name.setLength(0);
-            state = REQUEST_LINE;
-            emptyLine = true;
-        }
-
-        void scan(ByteBuffer buffer) {
-            for (int i = buffer.position(); i < buffer.limit() && state != IDLE; i++) {
-                char c = (char) (buffer.get(i) & 0xff);
-                if (c == '\n') {
-                    endLine();
-                } else if (c != '\r') {
-                    emptyLine = false;
-                    if (state == NAME) {
-                        if (c == ':') {
-                            names.add(name.toString());
-                            name.setLength(0);
-                            state = VALUE;
-                        } else {
-                            name.append(c);
-                        }
-                    }
-                }
-            }
-        }
-
-        private void endLine() {
-            if (state == REQUEST_LINE) {
-                state = emptyLine ? REQUEST_LINE : NAME;
-            } else {
-                state = emptyLine ? IDLE : NAME;
-            }
-            name.setLength(0);
-            emptyLine = true;
-        }
-
-        /** The field under the name it was received with. */
-        HttpField respell(HttpField field) {
-            String received;
-            while ((received = names.poll()) != null) {
-                if (received.equalsIgnoreCase(field.getName())) {
-                    return received.equals(field.getName()) || field instanceof HostPortHttpField ? field
-                            : new HttpField(field.getHeader(), received, field.getValue());
-                }
-            }
-            return field;
-        }
-    }
-
-    /** Passes every event on, with header names respelt as received. */
-    private record Respelling(HttpParser.RequestHandler handler, ReceivedNames names)
-            implements HttpParser.RequestHandler {
-        @Override
-        public void startRequest(String method, String uri, HttpVersion version) {
-            handler.startRequest(method, uri, version);
-        }
-
-        @Override
-        public void parsedHeader(HttpField field) {
-            handler.parsedHeader(names.respell(field));
-        }
-
-        @Override
-        public void messageBegin() {
-            handler.messageBegin();
-        }
-
-        @Override
-        public boolean content(ByteBuffer item) {
-            return handler.content(item);
-        }
-
-        @Override
-        public boolean headerComplete() {
-            return handler.headerComplete();
-        }
-
-        @Override
-        public boolean contentComplete() {
-            return handler.contentComplete();
-        }
-
-        @Override
-        public boolean messageComplete() {
-            return handler.messageComplete();
-        }
-
-        @Override
-        public void parsedTrailer(HttpField field) {
-            handler.parsedTrailer(field);
-        }
-
-        @Override
-        public void earlyEOF() {
-            handler.earlyEOF();
-        }
-
-        @Override
-        public void onViolation(ComplianceViolation.Event event) {
-            handler.onViolation(event);
-        }
-
-        @Override
-        public ComplianceViolation.Listener getComplianceViolationListener() {
-            return handler.getComplianceViolationListener();
-        }
-
-        @Override
-        public void badMessage(HttpException failure) {
-            handler.badMessage(failure);
-        }
     }
 
     private static final class HeaderTimedConnection extends HttpConnection {
@@ -223,17 +60,6 @@ final class RestConnectionFactory extends HttpConnectionFactory {
             System.arraycopy(head8, 0, all, 0, head8.length);
             System.arraycopy(body, 0, all, head8.length, body.length);
             return all;
-        }
-
-        @Override
-        protected HttpParser newHttpParser(HttpCompliance compliance) {
-            // Called from HttpConnection's constructor; the default parser only lends its request handler.
-            HttpParser plain = super.newHttpParser(compliance);
-            HttpParser parser = CaseKeepingParser.of((HttpParser.RequestHandler) plain.getHandler(),
-                    getHttpConfiguration().getRequestHeaderSize(), compliance);
-            parser.setHeaderCacheSize(plain.getHeaderCacheSize());
-            parser.setHeaderCacheCaseSensitive(plain.isHeaderCacheCaseSensitive());
-            return parser;
         }
 
         @Override

@@ -329,8 +329,8 @@ final class RestHandler extends Handler.Abstract {
     }
 
     /**
-     * What to send Discord, once per attempt: the client's headers, named as the client wrote them (Jetty would
-     * respell a header it knows, so none is given its {@code HttpHeader}), minus hop-by-hop ones.
+     * What to send Discord, once per attempt: the client's headers with their values as written, minus hop-by-hop
+     * ones.
      */
     private record Upstream(HttpClient client, String target, String method, List<HttpField> headers,
                             RequestBody body, long timeoutMillis) {

@@ -105,7 +105,7 @@ public final class RestProxy implements AutoCloseable {
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
-        // Header values reach the handler as the client wrote them (names: see RestConnectionFactory).
+        // Header values reach the handler as the client wrote them.
         http.setHeaderCacheCaseSensitive(true);
         ServerConnector connector = new ServerConnector(server, 1, 1,
                 new RestConnectionFactory(http, config.headerTimeout()));
