@@ -33,6 +33,7 @@ benchmarks=(
   dev.shardgate.bench.gateway.StartupBench
   dev.shardgate.bench.gateway.HeartbeatBench
   dev.shardgate.bench.rest.RestRoleBench
+  dev.shardgate.bench.rest.GlobalUseBench
   dev.shardgate.bench.e2e.PingBench
   dev.shardgate.bench.gateway.GatewayBench
   dev.shardgate.bench.nats.DedupeWindowBench
@@ -40,6 +41,7 @@ benchmarks=(
 # The benchmarks that launch gateway-proxy.jar and take --jvm for it.
 proxy_benchmarks=" dev.shardgate.bench.gateway.IdleFootprintBench dev.shardgate.bench.gateway.EventPathBench \
 dev.shardgate.bench.gateway.StartupBench dev.shardgate.bench.gateway.HeartbeatBench dev.shardgate.bench.rest.RestRoleBench \
+dev.shardgate.bench.rest.GlobalUseBench \
 dev.shardgate.bench.e2e.PingBench "
 # No single benchmark may hold the suite for longer than this.
 per_benchmark_timeout=30m

@@ -16,7 +16,8 @@ import java.util.concurrent.Executors;
 
 /**
  * The simulator's REST API in this JVM on a free port, with limits so high that no request of the benchmark
- * ever waits: a global limit of a million per second and {@code GET /channels/{id}}'s bucket likewise. Runs
+ * ever waits (a global limit of a million per second and {@code GET /channels/{id}}'s bucket likewise), or with a
+ * global limit that the benchmark means to use up. Runs
  * each request on a virtual thread, as the simulator does.
  */
 final class SimulatedRest implements AutoCloseable {
@@ -27,7 +28,12 @@ final class SimulatedRest implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
     SimulatedRest(String token) throws IOException {
-        rest = new RestSimulator(token, RestSettings.defaults().withGlobalLimit(HIGH), Clock.systemUTC());
+        this(token, HIGH);
+    }
+
+    /** With Discord's global limit at {@code globalLimit} a second; {@code GET /channels/{id}}'s bucket still high. */
+    SimulatedRest(String token, int globalLimit) throws IOException {
+        rest = new RestSimulator(token, RestSettings.defaults().withGlobalLimit(globalLimit), Clock.systemUTC());
         rest.setBucketLimit(RouteBucket.GET_CHANNEL, HIGH, Duration.ofSeconds(1));
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4096);
         server.createContext("/api/v10/", rest);

@@ -241,6 +241,7 @@ final class RestHandler extends Handler.Abstract {
                 permit.lost();
                 throw e;
             }
+            sent.onRequestCommit(r -> permit.sent());
             sent.send(listener);
             org.eclipse.jetty.client.Response answer;
             try {

@@ -20,6 +20,8 @@ public final class Faults {
     private final Map<Endpoint, Failure> failures = new EnumMap<>(Endpoint.class);
     private final Map<Endpoint, Duration> latencies = new EnumMap<>(Endpoint.class);
     private Duration latency = Duration.ZERO;
+    /** The spread above {@link #latency} of a random extra delay per answer (uniform), zero for a fixed latency. */
+    private Duration latencySpread = Duration.ZERO;
 
     Faults(Clock clock) {
         this.clock = clock;
@@ -56,7 +58,20 @@ public final class Faults {
 
     /** Delays every answer by {@code delay} (before any per-endpoint latency is looked up). */
     public synchronized void latency(Duration delay) {
-        latency = delay;
+        latency(delay, delay);
+    }
+
+    /**
+     * Delays every answer by a time drawn uniformly from {@code min}–{@code max}, each answer its own: a network
+     * some distance away. The request is counted against the limits when it arrives, before the delay, as Discord
+     * counts it; so all of the round trip lies after the count, the way back.
+     */
+    public synchronized void latency(Duration min, Duration max) {
+        if (max.compareTo(min) < 0 || min.isNegative()) {
+            throw new IllegalArgumentException("need 0 <= min <= max, got " + min + " and " + max);
+        }
+        latency = min;
+        latencySpread = max.minus(min);
     }
 
     /** Delays the answers of one endpoint by {@code delay}, instead of the general latency. */
@@ -70,6 +85,7 @@ public final class Faults {
         failures.clear();
         latencies.clear();
         latency = Duration.ZERO;
+        latencySpread = Duration.ZERO;
     }
 
     synchronized long sharedRemainingMillis(String resource, long nowMillis) {
@@ -99,11 +115,13 @@ public final class Faults {
     }
 
     synchronized Duration latency() {
-        return latency;
+        return latencySpread.isZero() ? latency
+                : latency.plusNanos(java.util.concurrent.ThreadLocalRandom.current().nextLong(latencySpread.toNanos() + 1));
     }
 
     synchronized Duration latencyOf(Endpoint endpoint) {
-        return latencies.getOrDefault(endpoint, latency);
+        Duration own = latencies.get(endpoint);
+        return own != null ? own : latency();
     }
 
     record Failure(int remaining, int status) {

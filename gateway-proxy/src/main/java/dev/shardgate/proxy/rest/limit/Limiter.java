@@ -39,6 +39,7 @@ public final class Limiter implements RateLimiter {
     private final int queueMaxPerBucket;
     private final InvalidRequestBreaker breaker;
     private final DeadWebhooks deadWebhooks = new DeadWebhooks();
+    private final RoundTrips roundTrips = new RoundTrips();
     private final Map<TokenId, TokenLimits> tokens = new HashMap<>();
     private double globalShare = 1.0;
     private long coldUntil = Long.MIN_VALUE;
@@ -144,7 +145,7 @@ public final class Limiter implements RateLimiter {
 
     private TokenLimits token(TokenId id) {
         return tokens.computeIfAbsent(id,
-                i -> new TokenLimits(i, new GlobalLimit(shareOf(globalLimit), SECOND + margin)));
+                i -> new TokenLimits(i, new GlobalLimit(shareOf(globalLimit), SECOND + margin, margin)));
     }
 
     private void admit(Waiter w) {
@@ -285,7 +286,8 @@ public final class Limiter implements RateLimiter {
         }
         w.cancelTimers();
         w.stage = Waiter.Stage.GRANTED;
-        long waited = scheduler.nanoTime() - w.arrived;
+        w.grantedAt = scheduler.nanoTime();
+        long waited = w.grantedAt - w.arrived;
         metrics.waited(w.ticket.route().globalExempt(), waited);
         w.future.complete(new LocalPermit(this, w, waited));
     }
@@ -364,11 +366,17 @@ public final class Limiter implements RateLimiter {
                 t.probeAt = end == End.UNSENT ? now : now + probeInterval;
             }
         }
+        // From the commit toward Discord where the holder said when that was: the proxy's own delay before it (a
+        // burst of grants, a connection being opened) is then no part of the way there.
+        long departed = w.sentAt != 0 ? w.sentAt : w.grantedAt;
+        if (end == End.ANSWERED) {
+            roundTrips.add(now - departed);
+        }
         if (w.holdsGlobal) {
-            if (end == End.UNSENT) {
-                t.global.unsent();
-            } else {
-                t.global.answered(now);
+            switch (end) {
+                case UNSENT -> t.global.unsent();
+                case LOST -> t.global.lost(now);
+                case ANSWERED -> t.global.answered(departed, now, roundTrips.spread());
             }
             drainGlobal(t);
         }

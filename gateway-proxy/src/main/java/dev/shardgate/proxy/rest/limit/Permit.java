@@ -9,6 +9,12 @@ public interface Permit {
     /** How long the request waited for its limits. */
     long waitedNanos();
 
+    /**
+     * The request has just been committed to the connection toward Discord: its way there starts now. Called at
+     * most once, before {@link #complete}; a permit never told so is timed from its grant.
+     */
+    void sent();
+
     void complete(Answer answer);
 
     void unsent();

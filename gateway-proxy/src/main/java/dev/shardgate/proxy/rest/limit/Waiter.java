@@ -10,6 +10,13 @@ final class Waiter {
     final TokenLimits token;
     final CompletableFuture<Permit> future = new CompletableFuture<>();
     final long arrived;
+    /** When its permit was granted. */
+    long grantedAt;
+    /**
+     * When the request was committed toward Discord (on the same clock), or 0 if its holder did not say: written by
+     * the request's thread before it ends the permit, read on the limiter's thread after.
+     */
+    long sentAt;
     Stage stage = Stage.NEW;
     /** The bucket it waits in or holds a slot of; null for a route without a per-route limit. */
     Bucket bucket;

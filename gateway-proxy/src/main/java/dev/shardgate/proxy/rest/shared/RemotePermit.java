@@ -26,6 +26,14 @@ final class RemotePermit implements Permit {
         return waitedNanos;
     }
 
+    /**
+     * Not told to the leader: it times the permit from its grant, and the way over NATS and this replica's own delay
+     * are then part of every round trip it measures, so their spread is in the window it holds slots for.
+     */
+    @Override
+    public void sent() {
+    }
+
     @Override
     public void complete(Answer answer) {
         send(LimiterProtocol.End.answered(id, answer));

@@ -466,4 +466,60 @@ class LimiterTest {
         assertFalse(acquire(route("POST", hook + "sometoken")).isCompletedExceptionally(), "forgotten after an hour");
         assertFalse(acquire(original).isCompletedExceptionally(), "forgotten after an hour");
     }
+
+    @Test
+    void withRealLatencyTheGlobalLimitIsAlmostFullyUsedAndNeverExceededAtDiscord() {
+        assertUtilisation(20, 40, 0.97);
+        assertUtilisation(80, 120, 0.95);
+    }
+
+    /**
+     * 200 requests kept waiting on a route that only the global limit (50/s) governs, each answered a round trip of
+     * {@code minRtt}–{@code maxRtt} ms after its grant and arriving at Discord part of the way there (half the
+     * shortest round trip plus a part of its own extra, so one-way times differ by no more than round trips do):
+     * over 20 s after 2 s of warm-up, Discord must never see more than 50 in any second, and see at least
+     * {@code goal} of 50 a second.
+     */
+    private void assertUtilisation(int minRtt, int maxRtt, double goal) {
+        limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "50", "REST_RESET_MARGIN", "25ms"));
+        java.util.Random random = new java.util.Random(7);
+        Route route = route("GET", "/gateway/bot");
+        long start = clock.nanoTime();
+        java.util.PriorityQueue<long[]> answers = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(a -> a[0]));
+        Map<Long, Permit> permits = new HashMap<>();
+        List<Long> arrivals = new ArrayList<>();
+        int[] waiting = {0};
+        long[] ids = {0};
+        for (long ms = 0; ms < 22_000; ms++) {
+            while (waiting[0] < 200) {
+                waiting[0]++;
+                acquire(route, 3_600_000).thenAccept(p -> {
+                    waiting[0]--;
+                    long extra = (long) (random.nextDouble() * (maxRtt - minRtt) * 1_000_000L);
+                    long granted = clock.nanoTime();
+                    arrivals.add(granted + minRtt * 500_000L + (long) (random.nextDouble() * extra));
+                    long id = ids[0]++;
+                    permits.put(id, p);
+                    answers.add(new long[] {granted + minRtt * 1_000_000L + extra, id});
+                });
+            }
+            clock.advanceMillis(1);
+            while (!answers.isEmpty() && answers.peek()[0] <= clock.nanoTime()) {
+                permits.remove(answers.poll()[1]).complete(Answer.parse(200, n -> null, null));
+            }
+        }
+        java.util.Collections.sort(arrivals);
+        int most = 0;
+        for (int lo = 0, hi = 0; hi < arrivals.size(); hi++) {
+            while (arrivals.get(hi) - arrivals.get(lo) >= 1_000_000_000L) {
+                lo++;
+            }
+            most = Math.max(most, hi - lo + 1);
+        }
+        assertTrue(most <= 50, most + " arrivals within one second at " + minRtt + "-" + maxRtt + " ms");
+        long from = start + 2_000_000_000L;
+        long counted = arrivals.stream().filter(a -> a >= from && a < from + 20_000_000_000L).count();
+        double used = counted / (20.0 * 50);
+        assertTrue(used >= goal, String.format("used %.3f of the global limit at %d-%d ms", used, minRtt, maxRtt));
+    }
 }
