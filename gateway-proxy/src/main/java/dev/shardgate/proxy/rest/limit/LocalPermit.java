@@ -22,7 +22,6 @@ final class LocalPermit implements Permit {
 
     @Override
     public void sent() {
-        // Read by the limiter's thread after complete() posts the end there, which orders the two.
         waiter.sentAt = System.nanoTime();
     }
 

@@ -13,10 +13,10 @@ final class Waiter {
     /** When its permit was granted. */
     long grantedAt;
     /**
-     * When the request was committed toward Discord (on the same clock), or 0 if its holder did not say: written by
-     * the request's thread before it ends the permit, read on the limiter's thread after.
+     * When the request was committed toward Discord (on the same clock), or 0 if its holder did not say: written on
+     * the HTTP client's thread, read on the limiter's thread when the permit ends.
      */
-    long sentAt;
+    volatile long sentAt;
     Stage stage = Stage.NEW;
     /** The bucket it waits in or holds a slot of; null for a route without a per-route limit. */
     Bucket bucket;
