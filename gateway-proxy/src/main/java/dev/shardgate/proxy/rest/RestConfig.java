@@ -5,12 +5,19 @@ import dev.shardgate.config.ConfigSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The REST role's own settings, read once from the process's {@link ConfigSource} and validated.
  *
  * @param globalLimit requests per second per token ({@code REST_GLOBAL_LIMIT}), Discord's global limit
+ * @param tokenGlobalLimits {@code REST_TOKEN_GLOBAL_LIMITS}: global limits of particular tokens, by fingerprint (the
+ *     16 hex digits the logs, {@code /status} and the status page name a token by), for bots whose limit Discord
+ *     raised, e.g. {@code 1f2e3d4c5b6a7988=1200}; every other token has {@code globalLimit}
+ * @param tokenMax {@code REST_TOKEN_MAX}: how many tokens the limiter keeps state for; beyond it the least recently
+ *     used idle one is forgotten (nothing waiting, in flight, or held in a limit)
  * @param maxWait the longest a request may wait in the proxy ({@code REST_MAX_WAIT}); empty (the default): as long
  *     as its client waits, so that a burst is paced out rather than refused. A client can ask for a limit of its own
  *     with the {@value RestHeaders#MAX_WAIT} header
@@ -45,6 +52,8 @@ import java.util.Optional;
  */
 public record RestConfig(
         int globalLimit,
+        Map<String, Integer> tokenGlobalLimits,
+        int tokenMax,
         Optional<Duration> maxWait,
         Optional<String> secret,
         int invalidRequestLimit,
@@ -105,6 +114,8 @@ public record RestConfig(
         }
         return new RestConfig(
                 src.integer("REST_GLOBAL_LIMIT", 50, 1, 100_000),
+                tokenGlobalLimits(src),
+                src.integer("REST_TOKEN_MAX", 10_000, 10, 10_000_000),
                 maxWait(src),
                 src.get("REST_PROXY_SECRET"),
                 src.integer("REST_INVALID_REQUEST_LIMIT", 5_000, 1, 9_999),
@@ -125,6 +136,35 @@ public record RestConfig(
                 src.integer("REST_QUEUE_MAX_MB", 256, 25, 1_000_000) * 1024L * 1024);
     }
 
+    /** {@code REST_TOKEN_GLOBAL_LIMITS}: {@code fingerprint=limit} pairs, comma-separated; unset for none. */
+    private static Map<String, Integer> tokenGlobalLimits(ConfigSource src) {
+        String raw = src.string("REST_TOKEN_GLOBAL_LIMITS", "").strip();
+        Map<String, Integer> limits = new TreeMap<>();
+        if (raw.isEmpty()) {
+            return Map.of();
+        }
+        String[] entries = raw.split(",");
+        for (int i = 0; i < entries.length; i++) {
+            String[] kv = entries[i].strip().split("=", 2);
+            if (kv.length != 2 || !kv[0].strip().matches("[0-9a-f]{16}")) {
+                // Not echoed: it may be a token written where its fingerprint belongs.
+                throw new ConfigException("REST_TOKEN_GLOBAL_LIMITS entry " + (i + 1) + " is not <fingerprint>=<limit>"
+                        + " with the token's 16 hex digit fingerprint (as the logs and /status name it)");
+            }
+            int limit;
+            try {
+                limit = Integer.parseInt(kv[1].strip());
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            require(limit >= 1 && limit <= 100_000, "REST_TOKEN_GLOBAL_LIMITS: the limit of " + kv[0].strip()
+                    + " must be between 1 and 100000, got '" + kv[1].strip() + "'");
+            require(limits.put(kv[0].strip(), limit) == null, "REST_TOKEN_GLOBAL_LIMITS names " + kv[0].strip()
+                    + " twice");
+        }
+        return Map.copyOf(limits);
+    }
+
     /** {@code REST_MAX_WAIT}: unset, empty or {@code none} for no limit of the proxy's own. */
     private static Optional<Duration> maxWait(ConfigSource src) {
         return src.get("REST_MAX_WAIT").map(String::strip).filter(v -> !v.isEmpty() && !v.equalsIgnoreCase("none"))
@@ -143,7 +183,8 @@ public record RestConfig(
 
     @Override
     public String toString() {
-        return "RestConfig[globalLimit=" + globalLimit + ", maxWait=" + maxWait.map(Duration::toString).orElse("none")
+        return "RestConfig[globalLimit=" + globalLimit + ", tokenGlobalLimits=" + tokenGlobalLimits + ", tokenMax="
+                + tokenMax + ", maxWait=" + maxWait.map(Duration::toString).orElse("none")
                 + ", queueMax=" + queueMax + ", queueMaxPerBucket=" + queueMaxPerBucket + ", queueMaxBytes="
                 + queueMaxBytes + ", secret="
                 + (secret.isPresent() ? "set" : "none") + ", invalidRequestLimit=" + invalidRequestLimit

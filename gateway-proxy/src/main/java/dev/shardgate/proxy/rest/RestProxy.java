@@ -7,6 +7,7 @@ import dev.shardgate.proxy.rest.limit.ActorScheduler;
 import dev.shardgate.proxy.rest.limit.Limiter;
 import dev.shardgate.proxy.rest.limit.LimiterMetrics;
 import dev.shardgate.proxy.rest.limit.RateLimiter;
+import dev.shardgate.proxy.rest.route.TokenId;
 import dev.shardgate.proxy.rest.shared.ShareMode;
 import dev.shardgate.proxy.rest.shared.SharedLimiter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -136,8 +137,10 @@ public final class RestProxy implements AutoCloseable {
             scheduler.close();
             throw e instanceof IOException io ? io : new IOException("the REST proxy could not start", e);
         }
-        LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0}:{1} in front of {2}; {3}",
-                bind.getAddress().getHostAddress(), Integer.toString(connector.getLocalPort()), apiUrl, config);
+        LOG.log(System.Logger.Level.INFO, "REST proxy listening on {0}:{1} in front of {2}; the bot token''s "
+                + "fingerprint (REST_TOKEN_GLOBAL_LIMITS names tokens by it) is {3}; {4}",
+                bind.getAddress().getHostAddress(), Integer.toString(connector.getLocalPort()), apiUrl,
+                TokenId.of(token.authorization()).fingerprint(), config);
         return new RestProxy(server, connector, requests, scheduler, client, shared, local);
     }
 

@@ -77,4 +77,21 @@ class RestConfigTest {
         assertFalse(c.toString().contains("a-very-secret-proxy-value"));
         assertTrue(c.toString().contains("secret=set"));
     }
+
+    @Test
+    void tokensOfTheirOwnGlobalLimitAreListedByFingerprint() {
+        RestConfig c = config(Map.of("REST_TOKEN_GLOBAL_LIMITS", " 1f2e3d4c5b6a7988=1200, 0123456789abcdef=500 ",
+                "REST_TOKEN_MAX", "500"));
+        assertEquals(Map.of("1f2e3d4c5b6a7988", 1200, "0123456789abcdef", 500), c.tokenGlobalLimits());
+        assertEquals(500, c.tokenMax());
+        assertEquals(Map.of(), config(Map.of()).tokenGlobalLimits());
+        assertEquals(10_000, config(Map.of()).tokenMax());
+        for (String bad : new String[] {"Bot abc=100", "1f2e3d4c5b6a7988", "1f2e3d4c5b6a7988=0",
+                "1f2e3d4c5b6a7988=lots", "1f2e3d4c5b6a7988=5,1f2e3d4c5b6a7988=6"}) {
+            String message = assertThrows(ConfigException.class,
+                    () -> config(Map.of("REST_TOKEN_GLOBAL_LIMITS", bad))).getMessage();
+            assertTrue(message.startsWith("REST_TOKEN_GLOBAL_LIMITS"), message);
+            assertFalse(message.contains("abc"), "a token written there by mistake is never echoed: " + message);
+        }
+    }
 }

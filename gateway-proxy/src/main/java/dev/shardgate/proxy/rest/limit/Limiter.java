@@ -5,6 +5,7 @@ import dev.shardgate.proxy.rest.route.BucketKey;
 import dev.shardgate.proxy.rest.route.TokenId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -30,17 +31,21 @@ public final class Limiter implements RateLimiter {
     private static final System.Logger LOG = System.getLogger(Limiter.class.getName());
     private static final long SECOND = 1_000_000_000L;
     private static final long SWEEP_INTERVAL = 60 * SECOND;
+    private static final int FORGET_SCAN = 64;
 
     private final Scheduler scheduler;
     private final LimiterMetrics metrics;
     private final int globalLimit;
+    private final Map<String, Integer> tokenGlobalLimits;
+    private final int tokenMax;
     private final long margin;
     private final long probeInterval;
     private final int queueMaxPerBucket;
     private final InvalidRequestBreaker breaker;
     private final DeadWebhooks deadWebhooks = new DeadWebhooks();
     private final RoundTrips roundTrips = new RoundTrips();
-    private final Map<TokenId, TokenLimits> tokens = new HashMap<>();
+    /** In order of last use, so that the least recently used idle token is the first to be forgotten. */
+    private final LinkedHashMap<TokenId, TokenLimits> tokens = new LinkedHashMap<>(64, 0.75f, true);
     private double globalShare = 1.0;
     private long coldUntil = Long.MIN_VALUE;
 
@@ -48,6 +53,8 @@ public final class Limiter implements RateLimiter {
         this.scheduler = scheduler;
         this.metrics = metrics;
         this.globalLimit = config.globalLimit();
+        this.tokenGlobalLimits = config.tokenGlobalLimits();
+        this.tokenMax = config.tokenMax();
         this.margin = config.resetMargin().toNanos();
         this.probeInterval = config.tokenProbeInterval().toNanos();
         this.queueMaxPerBucket = config.queueMaxPerBucket();
@@ -118,7 +125,7 @@ public final class Limiter implements RateLimiter {
             LOG.log(System.Logger.Level.INFO, "limiter share {0} -> {1}", globalShare, next);
             globalShare = next;
             tokens.values().forEach(t -> {
-                t.global.resize(shareOf(globalLimit));
+                t.global.resize(shareOf(globalLimitOf(t.id)));
                 t.buckets.values().forEach(b -> {
                     b.share(next);
                     drain(b);
@@ -144,8 +151,35 @@ public final class Limiter implements RateLimiter {
     }
 
     private TokenLimits token(TokenId id) {
-        return tokens.computeIfAbsent(id,
-                i -> new TokenLimits(i, new GlobalLimit(shareOf(globalLimit), SECOND + margin, margin)));
+        TokenLimits t = tokens.get(id);
+        if (t == null) {
+            t = new TokenLimits(id, new GlobalLimit(shareOf(globalLimitOf(id)), SECOND + margin, margin));
+            tokens.put(id, t);
+            metrics.tokens(tokens.size(), tokens.size() > tokenMax && forgetIdleToken());
+        }
+        return t;
+    }
+
+    /** {@code REST_TOKEN_GLOBAL_LIMITS}' limit for the token, else {@code REST_GLOBAL_LIMIT}. */
+    private int globalLimitOf(TokenId id) {
+        return tokenGlobalLimits.getOrDefault(id.fingerprint(), globalLimit);
+    }
+
+    /**
+     * Forgets the least recently used token that holds nothing (a flood of made-up tokens must not grow the state
+     * without bound); one that is waited on, in flight or inside a window is kept, as forgetting it could let more
+     * through than its limits allow. Looks at the {@value #FORGET_SCAN} least recently used only.
+     */
+    private boolean forgetIdleToken() {
+        long now = scheduler.nanoTime();
+        int looked = 0;
+        for (var it = tokens.values().iterator(); it.hasNext() && looked < FORGET_SCAN; looked++) {
+            if (it.next().isIdle(now)) {
+                it.remove();
+                return true;
+            }
+        }
+        return false;
     }
 
     private void admit(Waiter w) {

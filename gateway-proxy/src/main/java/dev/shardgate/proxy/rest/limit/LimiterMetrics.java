@@ -20,6 +20,8 @@ public final class LimiterMetrics {
     private final AtomicInteger invalidRequests = new AtomicInteger();
     private final AtomicInteger breakerOpen = new AtomicInteger();
     private final Map<String, AtomicInteger> queueDepth = new ConcurrentHashMap<>();
+    private final AtomicInteger tokens = new AtomicInteger();
+    private final Counter tokensForgotten;
     private final Timer waitLimited;
     private final Timer waitExempt;
 
@@ -30,6 +32,11 @@ public final class LimiterMetrics {
                 .register(registry);
         Gauge.builder("shardgate.rest.breaker.open", breakerOpen, AtomicInteger::get)
                 .description("1 while the invalid-request breaker stops forwarding, else 0").register(registry);
+        Gauge.builder("shardgate.rest.tokens", tokens, AtomicInteger::get)
+                .description("tokens the limiter keeps state for (REST_TOKEN_MAX at most while they are idle)")
+                .register(registry);
+        tokensForgotten = Counter.builder("shardgate.rest.tokens.forgotten")
+                .description("idle tokens whose state was dropped to stay within REST_TOKEN_MAX").register(registry);
         waitLimited = waitTimer(false);
         waitExempt = waitTimer(true);
     }
@@ -53,6 +60,13 @@ public final class LimiterMetrics {
     void tokenTransition(TokenState from, TokenState to) {
         Counter.builder("shardgate.rest.token.transitions").description("token state changes")
                 .tag("from", from.name()).tag("to", to.name()).register(registry).increment();
+    }
+
+    void tokens(int count, boolean forgotOne) {
+        tokens.set(count);
+        if (forgotOne) {
+            tokensForgotten.increment();
+        }
     }
 
     void waited(boolean exempt, long nanos) {

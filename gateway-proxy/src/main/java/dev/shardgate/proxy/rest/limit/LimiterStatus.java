@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the limiter knows at one moment, for the status page: each token's state and global limit, the busiest
+ * What the limiter knows at one moment, for the status page: the busiest tokens' state and global limit, the busiest
  * buckets (a big bot has thousands; the page needs the ones that wait or run low) and the invalid-request breaker.
  * Built on the limiter thread by {@link Limiter#status}, immutable afterwards. Times are relative to the moment it
  * was taken, since the limiter's clock is monotonic.
@@ -50,6 +50,8 @@ public record LimiterStatus(double share, List<TokenStatus> tokens, int bucketCo
     }
 
     private static final long MILLI = 1_000_000L;
+    /** Tokens listed: the busiest, however many the limiter keeps state for. */
+    private static final int MAX_TOKENS = 100;
 
     /** Limiter thread only: reads the limiter's state without changing what it will do next. */
     static LimiterStatus of(Collection<TokenLimits> tokens, InvalidRequestBreaker breaker, double share, long now,
@@ -83,9 +85,13 @@ public record LimiterStatus(double share, List<TokenStatus> tokens, int bucketCo
         all.sort(Comparator.comparingInt(BucketStatus::queued).reversed()
                 .thenComparing(Comparator.comparingInt(BucketStatus::inFlight).reversed())
                 .thenComparingDouble(LimiterStatus::fullness));
-        tokenList.sort(Comparator.comparing(TokenStatus::token));
+        // The busiest tokens (of up to REST_TOKEN_MAX), in a stable order for the page.
+        tokenList.sort(Comparator.comparingInt((TokenStatus t) -> t.globalInUse() + t.globalQueued()).reversed()
+                .thenComparing(TokenStatus::token));
+        List<TokenStatus> shown = new ArrayList<>(tokenList.subList(0, Math.min(MAX_TOKENS, tokenList.size())));
+        shown.sort(Comparator.comparing(TokenStatus::token));
         boolean open = breaker.state(now) == InvalidRequestBreaker.State.OPEN;
-        return new LimiterStatus(share, List.copyOf(tokenList), all.size(),
+        return new LimiterStatus(share, List.copyOf(shown), all.size(),
                 List.copyOf(all.subList(0, Math.min(maxBuckets, all.size()))), queued,
                 new BreakerStatus(open, breaker.count(now), breaker.threshold(),
                         open ? Math.max(0, (breaker.closesAt(now) - now) / MILLI) : 0));

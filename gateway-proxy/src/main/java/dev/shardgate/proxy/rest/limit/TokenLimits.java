@@ -52,6 +52,16 @@ final class TokenLimits {
         state = next;
     }
 
+    /**
+     * Holds nothing that forgetting could break: no request waiting or in flight, no global slot inside its window,
+     * no bucket with state, no pause, ban or probe pending. Its state would be learnt again from the next answers.
+     */
+    boolean isIdle(long now) {
+        return globalQueue.isEmpty() && global.inUse(now) == 0 && now >= globalPausedUntil && !probing
+                && (state != TokenState.BANNED || now >= bannedUntil) && globalWakeup == null
+                && buckets.values().stream().allMatch(b -> b.isIdle(now));
+    }
+
     /** The bucket a route's requests wait in, or null when the route has no per-route limit. */
     Bucket bucketFor(Route route, double share) {
         String hash = hashes.get(route.template());

@@ -25,11 +25,13 @@ class LimiterTest {
     private final VirtualScheduler clock = new VirtualScheduler();
     private Limiter limiter = limiter(Map.of());
 
+    private SimpleMeterRegistry registry;
+
     private Limiter limiter(Map<String, String> env) {
         Map<String, String> settings = new HashMap<>(Map.of("REST_GLOBAL_LIMIT", "50", "REST_RESET_MARGIN", "50ms"));
         settings.putAll(env);
-        return new Limiter(clock, RestConfig.from(ConfigSource.of(settings)),
-                new LimiterMetrics(new SimpleMeterRegistry()));
+        registry = new SimpleMeterRegistry();
+        return new Limiter(clock, RestConfig.from(ConfigSource.of(settings)), new LimiterMetrics(registry));
     }
 
     private static Route route(String method, String path) {
@@ -521,5 +523,45 @@ class LimiterTest {
         long counted = arrivals.stream().filter(a -> a >= from && a < from + 20_000_000_000L).count();
         double used = counted / (20.0 * 50);
         assertTrue(used >= goal, String.format("used %.3f of the global limit at %d-%d ms", used, minRtt, maxRtt));
+    }
+
+    private CompletableFuture<Permit> acquire(TokenId token, Route route) {
+        return limiter.acquire(new Ticket(token, route, clock.nanoTime() + 60_000_000_000L, 0, false));
+    }
+
+    @Test
+    void aTokenListedWithItsOwnGlobalLimitGetsItOthersTheDefault() {
+        limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "2", "REST_TOKEN_GLOBAL_LIMITS", BOT.fingerprint() + "=5"));
+        Route gateway = route("GET", "/gateway/bot");
+        TokenId other = TokenId.of("Bot another-token");
+        for (TokenId token : List.of(BOT, other)) {
+            permit(acquire(token, gateway)).complete(Answer.parse(200, n -> null, null)); // learns: global only
+        }
+        clock.advanceMillis(2_000);
+        List<CompletableFuture<Permit>> bots = new ArrayList<>();
+        List<CompletableFuture<Permit>> others = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            bots.add(acquire(BOT, gateway));
+            others.add(acquire(other, gateway));
+        }
+        assertEquals(5, granted(bots), "the raised limit of the listed token");
+        assertEquals(2, granted(others), "REST_GLOBAL_LIMIT for every other token");
+    }
+
+    @Test
+    void aFloodOfTokensKeepsStateForAtMostTokenMaxButNeverForgetsABusyOne() {
+        limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "1", "REST_TOKEN_MAX", "10"));
+        Route gateway = route("GET", "/gateway/bot");
+        Permit held = permit(acquire(BOT, gateway));
+        for (int i = 0; i < 1_000; i++) {
+            permit(acquire(TokenId.of("Bot made-up-" + i), gateway)).complete(Answer.parse(401, n -> null, null));
+            clock.advanceMillis(1_100); // each one's slot is out of its window before the next token comes
+        }
+        double kept = registry.get("shardgate.rest.tokens").gauge().value();
+        assertTrue(kept <= 11, kept + " tokens kept with REST_TOKEN_MAX=10");
+        assertTrue(registry.get("shardgate.rest.tokens.forgotten").counter().count() >= 989);
+        // The busy token kept its state: its one global slot is still taken, so a second request waits.
+        assertFalse(acquire(BOT, gateway).isDone(), "the token with a request in flight was not forgotten");
+        held.complete(Answer.parse(200, n -> null, null));
     }
 }
