@@ -73,17 +73,7 @@ public final class JavaProcess implements AutoCloseable {
     }
 
     public void signal(String name) {
-        try {
-            int rc = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
-            if (rc != 0) {
-                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed with " + rc);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        Signals.send(process, name);
     }
 
     public int waitFor(long timeoutSeconds) {

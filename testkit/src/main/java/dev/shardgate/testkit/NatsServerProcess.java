@@ -78,6 +78,18 @@ public final class NatsServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Freezes the server (SIGSTOP): connections stay open but nothing is answered, as in a network partition,
+     * until {@link #thaw}.
+     */
+    public synchronized void freeze() {
+        Signals.send(process, "STOP");
+    }
+
+    public synchronized void thaw() {
+        Signals.send(process, "CONT");
+    }
+
     /** Kills the server (SIGKILL): clients see the connection drop without a goodbye. */
     public synchronized void stop() {
         if (process != null) {

@@ -79,6 +79,28 @@ class SharedLimitsTest {
         }
     }
 
+    @Test
+    void aLeaderCutOffFromNatsStepsDownBeforeItsLeaseCouldExpire() {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+             SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults());
+             ProxyUnderTest leader = new ProxyUnderTest(discord.apiUrl(), Map.of("REST_SHARE_LIMITS", "true",
+                     "NATS_URL", nats.url(), "REST_REPLICAS", "2"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> mode(leader) == ShareMode.LEADER);
+            // A partition: the connection stays open and nothing answers, so every KV call waits its timeout.
+            nats.freeze();
+            long frozenAt = System.nanoTime();
+            try {
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> mode(leader) == ShareMode.FALLBACK);
+                Duration led = Duration.ofNanos(System.nanoTime() - frozenAt);
+                // The last renewal stored was sent before the freeze; the lease lives 3 s from then.
+                assertTrue(led.compareTo(Duration.ofMillis(1_800)) < 0, "led on for " + led + " without NATS");
+            } finally {
+                nats.thaw();
+            }
+        }
+    }
+
     private static ShareMode mode(ProxyUnderTest p) {
         return p.proxy.shared().orElseThrow().mode();
     }

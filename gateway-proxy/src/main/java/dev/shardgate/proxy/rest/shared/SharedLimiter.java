@@ -30,6 +30,9 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,7 +46,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * stay under Discord's limits whatever fails: they only get slower.
  *
  * <p>Threads: {@code rest-share} connects, renews or takes the lease and publishes presence every
- * {@value #TICK_MILLIS} ms; NATS's dispatcher threads take presence and replies. {@link #close()} stops them.
+ * {@value #TICK_MILLIS} ms; {@code rest-share-fence} steps a leader down {@value #STEP_DOWN_MILLIS} ms after the
+ * last renewal it sent that was stored, on the monotonic clock, even while {@code rest-share} is stuck waiting on a
+ * NATS that does not answer (a partition: each KV call may wait its whole timeout); NATS's dispatcher threads take
+ * presence and replies. {@link #close()} stops them.
  */
 public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private static final Duration UNLIMITED_WAIT = Duration.ofDays(1);
@@ -81,7 +87,10 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private volatile Connection connection;
     private KeyValue lease;
     private LimiterServer server;
-    private long lastRenewal;
+    /** When the last renewal that the server stored was sent (monotonic nanos): the lease runs from there. */
+    private volatile long renewedAt;
+    private final ScheduledExecutorService fence = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("rest-share-fence").factory());
 
     private SharedLimiter(RestConfig config, Limiter local, List<String> natsUrls, Subjects subjects,
                           MeterRegistry registry) {
@@ -212,11 +221,12 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
 
     private void tick() {
         long now = System.currentTimeMillis();
+        long sent = System.nanoTime();
         if (connection == null && !connect()) {
             return;
         }
         if (connection.getStatus() != Connection.Status.CONNECTED) {
-            if (mode == ShareMode.FOLLOWER || (mode == ShareMode.LEADER && now - lastRenewal > STEP_DOWN_MILLIS)) {
+            if (mode == ShareMode.FOLLOWER) {
                 transition(ShareMode.FALLBACK, "NATS is unreachable");
             }
             return;
@@ -226,13 +236,15 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             String holder = entry == null ? null : new String(entry.getValue(), StandardCharsets.UTF_8);
             if (holder == null) {
                 lease.create(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8));
-                lastRenewal = now;
                 abandon(leader, "this replica took the free lease");
-                transition(ShareMode.LEADER, "took the free lease");
+                if (renewed(sent)) {
+                    transition(ShareMode.LEADER, "took the free lease");
+                }
             } else if (holder.equals(replica)) {
                 lease.update(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8), entry.getRevision());
-                lastRenewal = now;
-                transition(ShareMode.LEADER, "renewed the lease");
+                if (renewed(sent)) {
+                    transition(ShareMode.LEADER, "renewed the lease");
+                }
             } else {
                 if (!holder.equals(leader)) {
                     abandon(leader, "replica " + holder + " took the lease");
@@ -241,7 +253,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                 transition(ShareMode.FOLLOWER, "replica " + holder + " holds the lease");
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            if (mode == ShareMode.FOLLOWER || (mode == ShareMode.LEADER && now - lastRenewal > STEP_DOWN_MILLIS)) {
+            if (mode == ShareMode.FOLLOWER) {
                 transition(ShareMode.FALLBACK, "the lease cannot be read or renewed (" + e.getClass().getSimpleName() + ")");
             }
             return;
@@ -253,6 +265,22 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         if (mode != ShareMode.FALLBACK) {
             connection.publish(subjects.presence(), LimiterProtocol.write(new LimiterProtocol.Presence(replica)));
         }
+    }
+
+    /**
+     * The lease, renewed by a write sent at {@code sent}, lives until {@code sent + TTL} at the least; this replica
+     * leads until {@code sent + STEP_DOWN}, then steps down unless a later renewal was stored meanwhile. Returns
+     * whether that moment is still ahead (a write answered late may have nothing left to lead for).
+     */
+    private boolean renewed(long sent) {
+        renewedAt = sent;
+        fence.schedule(() -> {
+            if (mode == ShareMode.LEADER && renewedAt == sent) {
+                transition(ShareMode.FALLBACK, "the lease was not renewed within " + STEP_DOWN_MILLIS + " ms; "
+                        + "stepping down before it can expire for the others");
+            }
+        }, Math.max(0, sent + STEP_DOWN_MILLIS * 1_000_000 - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return System.nanoTime() - sent < STEP_DOWN_MILLIS * 1_000_000;
     }
 
     /** The leader's part: its own and that of every follower it has heard from long enough; not the others'. */
@@ -367,6 +395,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
+        fence.shutdownNow();
         if (server != null) {
             server.close();
         }
