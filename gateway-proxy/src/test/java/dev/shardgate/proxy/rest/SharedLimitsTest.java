@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.proxy.rest.shared.ShareMode;
+import dev.shardgate.simulator.rest.BucketKey;
 import dev.shardgate.simulator.rest.RateLimitScope;
 import dev.shardgate.simulator.rest.RestSettings;
+import dev.shardgate.simulator.rest.RouteBucket;
 import dev.shardgate.testkit.NatsServerProcess;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -97,6 +99,41 @@ class SharedLimitsTest {
                 assertTrue(led.compareTo(Duration.ofMillis(1_800)) < 0, "led on for " + led + " without NATS");
             } finally {
                 nats.thaw();
+            }
+        }
+    }
+
+    @Test
+    void aFollowersClientThatHangsUpIsNotMistakenForALostLeader() throws Exception {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+             SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
+            discord.rest.setBucketLimit(RouteBucket.CREATE_MESSAGE, 1, Duration.ofSeconds(1));
+            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
+                    "REST_REPLICAS", "2", "REST_SHARE_TIMEOUT", "500ms");
+            try (ProxyUnderTest leader = new ProxyUnderTest(discord.apiUrl(), env)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> mode(leader) == ShareMode.LEADER);
+                try (ProxyUnderTest follower = new ProxyUnderTest(discord.apiUrl(), env)) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> mode(follower) == ShareMode.FOLLOWER);
+                    assertEquals(200, follower.send(follower.request("/channels/41/messages")
+                            .header("Content-Type", "application/json")
+                            .POST(ProxyUnderTest.json("{\"content\":\"first\"}")).build()).statusCode());
+                    String body = "{\"content\":\"withdrawn\"}";
+                    try (RawClient client = new RawClient(follower.proxy.port())) {
+                        // A wait of its own that the bucket's reset fits in, and a leader's silence would run out.
+                        client.send("POST /api/v10/channels/41/messages HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                + "application/json\r\n" + RestHeaders.MAX_WAIT + ": 1.5\r\nContent-Length: "
+                                + body.length() + "\r\n\r\n" + body);
+                        // Held by the follower, queued at the leader behind the bucket's one request a second.
+                        await().atMost(Duration.ofSeconds(5)).until(() -> follower.registry
+                                .get("shardgate.rest.held.requests").gauge().value() == 1);
+                    }
+                    // Past the request's wait, the share timeout and jnats' sweep of timed-out requests (5 s): the
+                    // follower still follows.
+                    await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(9))
+                            .until(() -> mode(follower) == ShareMode.FOLLOWER);
+                    assertEquals(1, discord.rest.observations().requestTimes(
+                            BucketKey.of(RouteBucket.CREATE_MESSAGE, "channel:41")).size());
+                }
             }
         }
     }

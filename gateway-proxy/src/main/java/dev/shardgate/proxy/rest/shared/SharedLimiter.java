@@ -157,6 +157,11 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         asked.whenComplete((msg, error) -> {
                     awaitingLeader.remove(rid);
                     if (error != null) {
+                        if (result.isCancelled()) {
+                            // The client hung up and the leader was told: it drops the request without a word, and
+                            // its silence says nothing about the leader.
+                            return;
+                        }
                         if (leaderId.equals(leader)) {
                             leaderUnreachable("the leader did not answer an acquire ("
                                     + error.getClass().getSimpleName() + ")");
@@ -173,6 +178,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                 } catch (RuntimeException ignored) {
                     // The leader's lease on any permit it granted ends it.
                 }
+                asked.cancel(false);
             }
         });
         return result;
