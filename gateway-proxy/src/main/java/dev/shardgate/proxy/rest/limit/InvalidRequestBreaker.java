@@ -3,7 +3,9 @@ package dev.shardgate.proxy.rest.limit;
 /**
  * Counts the answers Discord holds against this IP (401, 403 and non-shared 429) over a sliding 10 minutes,
  * in one-second slots, and opens before the count can reach Discord's 10,000: while open, the proxy forwards
- * nothing and answers itself. It closes again once the count has fallen to 80% of the threshold.
+ * nothing and answers itself. It closes again once the count has fallen to 80% of the threshold. Replicas that
+ * cannot coordinate each count only their own answers, so each opens at its share of the threshold: together they
+ * still stop short of it.
  *
  * <p>Owned by the limiter thread; not thread-safe.
  */
@@ -15,14 +17,22 @@ final class InvalidRequestBreaker {
     private static final int SLOTS = (int) (WINDOW_NANOS / SLOT_NANOS);
     private static final System.Logger LOG = System.getLogger(InvalidRequestBreaker.class.getName());
 
-    private final int threshold;
+    private final int fullThreshold;
+    private int threshold;
     private final int[] counts = new int[SLOTS];
     private long currentSlot = Long.MIN_VALUE;
     private int total;
     private State state = State.CLOSED;
 
     InvalidRequestBreaker(int threshold) {
+        this.fullThreshold = threshold;
         this.threshold = threshold;
+    }
+
+    /** This process's part of the threshold, as of every other limit (see {@link Limiter#setShare}). */
+    void share(double share) {
+        threshold = Math.max(1, (int) Math.floor(fullThreshold * share));
+        update();
     }
 
     int threshold() {

@@ -113,8 +113,8 @@ public final class Limiter implements RateLimiter {
     }
 
     /**
-     * The part of every limit (global and per bucket) this process may use: replicas that cannot coordinate
-     * split the limits so that together they stay under them. Takes effect for new sends at once.
+     * The part of every limit (global, per bucket, the breaker's threshold) this process may use: replicas that
+     * cannot coordinate split the limits so that together they stay under them. Takes effect for new sends at once.
      */
     public void setShare(double share) {
         scheduler.execute(() -> {
@@ -124,6 +124,7 @@ public final class Limiter implements RateLimiter {
             }
             LOG.log(System.Logger.Level.INFO, "limiter share {0} -> {1}", globalShare, next);
             globalShare = next;
+            breaker.share(next);
             tokens.values().forEach(t -> {
                 t.global.resize(shareOf(globalLimitOf(t.id)));
                 t.buckets.values().forEach(b -> {

@@ -564,4 +564,24 @@ class LimiterTest {
         assertFalse(acquire(BOT, gateway).isDone(), "the token with a request in flight was not forgotten");
         held.complete(Answer.parse(200, n -> null, null));
     }
+
+    @Test
+    void aReplicaOnItsOwnOpensTheBreakerAtItsShareOfTheThreshold() {
+        limiter = limiter(Map.of("REST_INVALID_REQUEST_LIMIT", "100"));
+        limiter.setShare(0.5); // two replicas that cannot coordinate: each counts only its own answers
+        int forwarded = 0;
+        for (int i = 0; i < 200; i++) {
+            CompletableFuture<Permit> f = acquire(route("GET", "/guilds/" + (2000 + i) + "/bans"));
+            if (f.isCompletedExceptionally()) {
+                assertEquals(Rejection.Reason.BREAKER_OPEN, rejection(f).reason());
+                continue;
+            }
+            clock.advanceMillis(1_100);
+            if (f.isDone()) {
+                forwarded++;
+                f.join().complete(Answer.parse(403, n -> null, null));
+            }
+        }
+        assertEquals(50, forwarded, "half the threshold, so that two replicas together stay under it");
+    }
 }
