@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -154,18 +156,18 @@ class LeaseManagerTest {
         // A claim that names no lease cannot belong to a live instance: taken on its revision, not waited out.
         await().atMost(Duration.ofSeconds(3)).until(() -> a.holds(0));
         assertEquals(Optional.of("gateway-0"), a.leases.ownerOf(0));
-        assertTrue(ownerIn(kv().claims().get(key(0)).getValue()).equals("gateway-0"));
+        assertEquals("gateway-0", ownerIn(kv().claims().get(key(0)).getValue()), "the claim now names its taker");
     }
 
     @Test
     void atRestOnlyOneLeasePerProcessIsWrittenNothingPerShard() throws Exception {
-        List<Integer> many = java.util.stream.IntStream.range(0, 64).boxed().toList();
+        List<Integer> many = IntStream.range(0, 64).boxed().toList();
         Member a = member("gateway-0");
         a.leases.start(many);
         await().atMost(Duration.ofSeconds(5)).until(() -> many.stream().allMatch(a::holds));
 
-        java.util.concurrent.atomic.AtomicInteger leaseWrites = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicInteger claimWrites = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger leaseWrites = new AtomicInteger();
+        AtomicInteger claimWrites = new AtomicInteger();
         Connection observer = connect();
         observer.createDispatcher(msg -> leaseWrites.incrementAndGet())
                 .subscribe("$KV." + FleetBuckets.LEASES + ".>");

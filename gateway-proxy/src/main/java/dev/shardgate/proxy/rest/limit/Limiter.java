@@ -156,7 +156,8 @@ public final class Limiter implements RateLimiter {
         if (t == null) {
             t = new TokenLimits(id, new GlobalLimit(shareOf(globalLimitOf(id)), SECOND + margin, margin));
             tokens.put(id, t);
-            metrics.tokens(tokens.size(), tokens.size() > tokenMax && forgetIdleToken());
+            boolean forgot = tokens.size() > tokenMax && forgetIdleToken();
+            metrics.tokens(tokens.size(), forgot);
         }
         return t;
     }
