@@ -12,6 +12,8 @@ import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
+import io.nats.client.Subscription;
+import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
@@ -21,6 +23,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,10 +32,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntPredicate;
 
 /**
@@ -63,30 +67,44 @@ import java.util.function.IntPredicate;
  *
  * <p><b>Order.</b> Within a shard, events are sent in the order they were offered. A large event takes its place:
  * its shard's later events wait in the buffer until its body is stored and its message sent (other shards go on
- * meanwhile). Publishes are pipelined (up to {@link #MAX_IN_FLIGHT} awaiting their ack). A transient failure raises
- * a barrier: nothing new is sent until every publish in flight has settled, then the failed events go out again, in
- * the order they were offered, ahead of everything newer. So an event offered after a failure was seen is never
+ * meanwhile). Publishes are pipelined (up to {@link #MAX_IN_FLIGHT} awaiting their ack, each for at most
+ * {@link #ACK_TIMEOUT}). A transient failure raises a barrier: nothing new is sent until every publish in flight has
+ * settled, then the failed events go out again, in the order they were offered, ahead of everything newer. So an event offered after a failure was seen is never
  * stored before the failed one; only events in flight together at the moment of a failure can be stored out of
  * order (consumers that care sort by {@code Discord-Seq}). A dead-lettered event is stored out of band.
  *
  * <p><b>Logging.</b> No line per retry: {@link OutageLog} says when publishing starts failing, sums up every 30 s,
  * and says when it recovers. A dead-lettered event is one WARNING.
  *
- * <p><b>Threads.</b> Routing an event (fence, hold, put or publish) happens under {@link #routing}, which keeps
- * the events of a shard in order and guards {@link #waiting}. {@link #offer}, called by a shard's thread, routes its
- * event itself when nothing is queued, no barrier is up, a publish slot is free and the lock is free: the usual case,
- * which spares the event two thread hand-offs. Otherwise it queues the event for {@code shardgate-publisher}, the
- * loop, which routes queued events in order (waiting for publish slots), takes the outcomes of puts, and after a
- * failure waits out the backoff and puts the failed events back. Virtual threads {@code shardgate-large-N} put one
- * body each and hand the outcome back to the loop; virtual threads {@code shardgate-deadletter-N} store one dead
- * letter each. jnats' threads complete the publishes. {@link #offer} never blocks.
+ * <p><b>Batches, and why.</b> At thousands of events a second, an event's cost was mostly thread wake-ups, not work:
+ * a publish woke jnats' writer, and its ack woke jnats' reader and then the dispatcher that completes
+ * {@code publishAsync}'s futures. So the loop works in ticks of {@link #TICK}: each tick sends everything queued
+ * (jnats' writer wakes once for the lot, and the server answers the lot in one go) and settles every ack that came
+ * in, read from this publisher's own reply subscription ({@code <inbox>.<order>}) without a dispatcher thread. An
+ * event offered while the loop sleeps wakes it and goes out at once; while events keep coming the loop ticks, and
+ * an event waits at most one tick before it is sent. The loop sleeps again after {@link #IDLE_TICKS} empty ticks
+ * with nothing in flight.
+ *
+ * <p><b>Threads.</b> {@code shardgate-publisher}, the loop, does everything that orders events: routes them (fence,
+ * hold, put or publish), reads acks, times out publishes, runs the barrier, takes the outcomes of puts; so its state
+ * ({@link #queue}'s head, {@link #inFlight}, {@link #failed}, {@link #waiting}) needs no lock. {@link #offer}, called
+ * by the shards' threads, only queues, and never blocks. Virtual threads {@code shardgate-large-N} put one body each
+ * and hand the outcome back to the loop; virtual threads {@code shardgate-deadletter-N} store one dead letter each.
  */
 public final class EventPublisher implements EventSink, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
     static final int MAX_IN_FLIGHT = 1024;
     private static final Duration MIN_RETRY_BACKOFF = Duration.ofMillis(50);
     private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(2);
-    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
+    /** A publish unanswered this long failed (transiently): jnats' own request timeout by default. */
+    static final Duration ACK_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * The loop's period while events flow: what an event may wait for the next batch, and what an ack may wait to be
+     * read. A millisecond keeps the added latency well under the 3 ms goal at p50 and batches ~5 events at 5,000/s.
+     */
+    static final Duration TICK = Duration.ofMillis(1);
+    /** Empty ticks with nothing in flight before the loop sleeps until an offer wakes it. */
+    private static final int IDLE_TICKS = 3;
     /** The loop wakes at least this often when idle, to write the outage summary when one is due. */
     private static final Duration IDLE_WAKE = Duration.ofSeconds(1);
     /** NATS's default max_payload, assumed until the connection has told the real one. */
@@ -96,6 +114,9 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     private final Connection nats;
     private final JetStream js;
+    /** Acks of this publisher's publishes, each on {@code <ackPrefix>.<order>}; read by the loop only. */
+    private final Subscription acks;
+    private final String ackPrefix;
     private final Subjects subjects;
     private final IntPredicate mayPublish;
     private final Clock clock = Clock.systemUTC();
@@ -105,16 +126,14 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final OutageLog outage;
     /** Events waiting for the loop; added at the tail by offers, at the head by the loop when it puts some back. */
     private final ConcurrentLinkedDeque<BufferedEvent> queue = new ConcurrentLinkedDeque<>();
-    /** Held while an event is routed, and while the loop changes the queue's head or {@link #waiting}. */
-    private final ReentrantLock routing = new ReentrantLock();
     /** Outcomes of puts, handed from the put threads to the loop. */
     private final ConcurrentLinkedQueue<PutOutcome> putOutcomes = new ConcurrentLinkedQueue<>();
-    /** Shards whose large event is being put, with the events held behind it; guarded by {@link #routing}. */
+    /** Shards whose large event is being put, with the events held behind it; loop thread only. */
     private final Map<Integer, Waiting> waiting = new HashMap<>();
     private final Set<Thread> sideThreads = ConcurrentHashMap.newKeySet();
-    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final Object failedLock = new Object();
-    /** Failed events by offer order, waiting for the barrier; guarded by {@code failedLock}. */
+    /** Publishes awaiting their ack, by offer order, oldest first; loop thread only. */
+    private final LinkedHashMap<Long, Sent> inFlight = new LinkedHashMap<>();
+    /** Failed events by offer order, waiting for the barrier; loop thread only. */
     private final TreeMap<Long, BufferedEvent> failed = new TreeMap<>();
     private final Thread loop;
     private final Timer latency;
@@ -128,13 +147,25 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final Counter largeEvents;
     private final long minRetryBackoffMillis;
     private final long maxRetryBackoffMillis;
-    private volatile long retryBackoffMillis;
+    /** Loop thread only, like the rest of the barrier's state. */
+    private long retryBackoffMillis;
+    /** When the barrier's backoff ends (monotonic), once everything in flight settled; 0 before that. */
+    private long retryAtNanos;
+    /** Loop thread only: ticks in a row that found nothing to do. */
+    private int idleTicks;
     private volatile long maxPayload = DEFAULT_MAX_PAYLOAD;
+    /** Written by the loop; read by the status page. */
     private volatile boolean barrier;
     private volatile boolean closed;
+    /** Raised by the loop before it sleeps; the offer that finds it raised lowers it and wakes the loop. */
+    private final AtomicBoolean asleep = new AtomicBoolean();
 
     /** The outage source of every stream publish ({@link OutageLog}); each put is its own source, its event. */
     private static final Object PUBLISHES = "stream publishes";
+
+    /** A publish awaiting its ack since {@code sentAtNanos}. */
+    private record Sent(BufferedEvent event, long sentAtNanos) {
+    }
 
     /** A shard whose large event is being put, and its later events held meanwhile. */
     private record Waiting(BufferedEvent large, List<BufferedEvent> held) {
@@ -171,6 +202,8 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         this.buffer = new PublishBuffer(settings.bufferEvents(), settings.bufferBytes());
         this.largeBodies = new LargeBodies(nats, settings.streamName(), settings.maxAge(), settings.replicas());
         this.deadLetters = new ProxyDeadLetters(nats, js, subjects);
+        this.ackPrefix = nats.createInbox();
+        this.acks = nats.subscribe(ackPrefix + ".*");
         this.outage = new OutageLog(clock, buffer);
         this.latency = EventStages.withPercentiles(Timer.builder("shardgate_publish_latency"))
                 .description("Time from publish to JetStream ack").register(registry);
@@ -207,34 +240,15 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             refused.increment();
             return false;
         }
-        if (!routeAtOnce(e)) {
-            queue.addLast(e);
-            LockSupport.unpark(loop);
-        }
+        queue.addLast(e);
+        wake();
         return true;
     }
 
-    /**
-     * Routes {@code e} on the offering thread when that keeps the shard's order and cannot block: nothing queued (so
-     * nothing of its shard is ahead of it there), no barrier (no failed event of its shard waits for a retry), a
-     * publish slot free, and no one else routing. Held and large events are handled by {@link #route} as usual.
-     */
-    private boolean routeAtOnce(BufferedEvent e) {
-        if (!queue.isEmpty() || barrier || !routing.tryLock()) {
-            return false;
-        }
-        try {
-            if (!queue.isEmpty() || barrier || !inFlight.tryAcquire()) {
-                return false;
-            }
-            try {
-                route(e);
-            } catch (RuntimeException unexpected) {
-                retryLater(e, unexpected);
-            }
-            return true;
-        } finally {
-            routing.unlock();
+    /** Wakes the loop if it sleeps; a tick that is running or due sees the new work anyway. */
+    private void wake() {
+        if (asleep.get() && asleep.compareAndSet(true, false)) {
+            LockSupport.unpark(loop);
         }
     }
 
@@ -305,71 +319,66 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     }
 
     private void run() {
-        try {
-            while (!closed) {
-                takePutOutcomes();
-                if (outage.failing()) {
-                    outage.tick();
-                }
-                if (barrier) {
-                    retryFailed();
-                    continue;
-                }
-                if (queue.isEmpty()) {
-                    // Offers, failures and finished puts unpark the loop; a permit given before this is not lost.
-                    LockSupport.parkNanos(IDLE_WAKE.toNanos());
-                    continue;
-                }
-                inFlight.acquire(); // waited for without the lock, so offers go on queueing meanwhile
-                routeNext();
+        while (!closed) {
+            boolean busy = takeAcks() | expireAcks() | takePutOutcomes();
+            if (outage.failing()) {
+                outage.tick();
             }
-        } catch (InterruptedException stop) {
-            Thread.currentThread().interrupt();
+            if (barrier) {
+                barrierStep();
+                continue;
+            }
+            busy |= routeQueued();
+            if (busy || !inFlight.isEmpty()) {
+                idleTicks = 0;
+                LockSupport.parkNanos(TICK.toNanos());
+            } else if (++idleTicks < IDLE_TICKS) {
+                LockSupport.parkNanos(TICK.toNanos());
+            } else {
+                sleep();
+            }
+        }
+        try {
+            acks.unsubscribe();
+        } catch (IllegalStateException connectionClosed) {
+            // nothing left to unsubscribe from
         }
     }
 
-    /** The loop's step, holding a publish slot: routes the event at the head of the queue. */
-    private void routeNext() {
-        routing.lock();
-        try {
-            BufferedEvent e = queue.pollFirst();
-            if (e == null) {
-                inFlight.release();
-                return;
-            }
+    /**
+     * Sleeps until an offer, a failure or a finished put wakes the loop, or {@link #IDLE_WAKE} passes. The flag is
+     * raised before the last look, so an offer either is seen here or sees the flag and wakes the loop.
+     */
+    private void sleep() {
+        asleep.set(true);
+        if (queue.isEmpty() && putOutcomes.isEmpty()) {
+            LockSupport.parkNanos(IDLE_WAKE.toNanos());
+        }
+        asleep.set(false);
+        idleTicks = 0;
+    }
+
+    /** Routes what is queued, in order, while no barrier is up and publish slots are free; whether it routed any. */
+    private boolean routeQueued() {
+        boolean routed = false;
+        BufferedEvent e;
+        while (!barrier && inFlight.size() < MAX_IN_FLIGHT && (e = queue.pollFirst()) != null) {
+            routed = true;
             try {
                 route(e);
             } catch (RuntimeException unexpected) {
                 // e.g. the fence threw: the event is retried after the backoff, not lost, and the loop goes on
                 retryLater(e, unexpected);
             }
-        } finally {
-            routing.unlock();
         }
+        return routed;
     }
 
-    /**
-     * What happens to one event: dropped, held, put, or published. Under {@link #routing}, with a publish slot
-     * taken for it, which the publish keeps until it settles and any other outcome gives back.
-     */
+    /** What happens to one event: dropped, held, put, or published. */
     private void route(BufferedEvent e) {
-        boolean slotHeld = true;
-        try {
-            Headers headers = headersToPublish(e);
-            if (headers == null) {
-                return;
-            }
-            if (barrier) {
-                // A publish failed while this one waited: it must not overtake the retries.
-                queue.addFirst(e);
-                return;
-            }
-            slotHeld = false; // the publish holds it until it settles
+        Headers headers = headersToPublish(e);
+        if (headers != null) {
             publish(e, headers);
-        } finally {
-            if (slotHeld) {
-                inFlight.release();
-            }
         }
     }
 
@@ -401,33 +410,31 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         return headers;
     }
 
-    /** The barrier: lets every publish in flight settle, waits the backoff, and queues the failed ones first. */
-    private void retryFailed() throws InterruptedException {
-        boolean settled = inFlight.tryAcquire(MAX_IN_FLIGHT, SETTLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        if (settled) {
-            inFlight.release(MAX_IN_FLIGHT);
-        } else {
-            // Part of an outage the summary already describes; the failed ones go again without waiting for them.
-            LOG.log(System.Logger.Level.DEBUG, "publishes still unanswered after {0} s", SETTLE_TIMEOUT.toSeconds());
+    /**
+     * The barrier, one tick of it: reads acks until nothing is in flight (each publish is answered or times out
+     * within {@link #ACK_TIMEOUT}), waits out the backoff, then queues the failed events first, in offer order.
+     */
+    private void barrierStep() {
+        if (!inFlight.isEmpty()) {
+            LockSupport.parkNanos(TICK.toNanos());
+            return;
         }
-        long backoff = retryBackoffMillis;
-        retryBackoffMillis = Math.min(maxRetryBackoffMillis, backoff * 2);
-        Thread.sleep(backoff);
-        routing.lock(); // no offer may route past the failed events between the barrier's end and their return
-        try {
-            List<BufferedEvent> retry;
-            synchronized (failedLock) {
-                retry = new ArrayList<>(failed.values());
-                failed.clear();
-                barrier = false;
-            }
-            queueFirst(retry);
-        } finally {
-            routing.unlock();
+        long now = System.nanoTime();
+        if (retryAtNanos == 0) {
+            retryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(retryBackoffMillis);
+            retryBackoffMillis = Math.min(maxRetryBackoffMillis, retryBackoffMillis * 2);
         }
+        if (now - retryAtNanos < 0) {
+            LockSupport.parkNanos(retryAtNanos - now); // puts finishing meanwhile wake the loop
+            return;
+        }
+        retryAtNanos = 0;
+        queueFirst(new ArrayList<>(failed.values()));
+        failed.clear();
+        barrier = false;
     }
 
-    /** Puts events at the head of the queue in the order given; under {@link #routing}. */
+    /** Puts events at the head of the queue in the order given. */
     private void queueFirst(List<BufferedEvent> events) {
         for (int i = events.size() - 1; i >= 0; i--) {
             queue.addFirst(events.get(i));
@@ -447,32 +454,88 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         return maxPayload;
     }
 
+    /** Sends {@code e} with its reply subject and counts it in flight; a refusal by the client fails it at once. */
     private void publish(BufferedEvent e, Headers headers) {
         long start = System.nanoTime();
         buffered.record(start - e.offeredAtNanos, TimeUnit.NANOSECONDS);
         try {
-            Message msg = NatsMessage.builder().subject(subjects.event(e.shard, e.type)).headers(headers)
-                    .data(e.objectName() == null ? e.data : new byte[0]).build();
-            js.publishAsync(msg).whenComplete((ack, error) -> {
-                if (error == null) {
-                    stored(e, start);
-                } else {
-                    failed(e, error);
-                }
-                // Released last: once the barrier holds every permit, every failure is in the failed set.
-                inFlight.release();
-            });
+            nats.publish(NatsMessage.builder().subject(subjects.event(e.shard, e.type))
+                    .replyTo(ackPrefix + "." + e.order).headers(headers)
+                    .data(e.objectName() == null ? e.data : new byte[0]).build());
+            inFlight.put(e.order, new Sent(e, start));
         } catch (RuntimeException ex) {
             failed(e, ex);
-            inFlight.release();
         }
     }
 
-    private void stored(BufferedEvent e, long start) {
+    /** Settles every publish whose answer has arrived; whether there was any. */
+    private boolean takeAcks() {
+        boolean took = false;
+        Message reply;
+        while (acks.getPendingMessageCount() > 0 && (reply = nextAck()) != null) {
+            took = true;
+            Sent sent = inFlight.remove(orderOf(reply.getSubject()));
+            if (sent == null) {
+                continue; // the answer to a publish that timed out (and was sent again) or failed already
+            }
+            try {
+                if (reply.isStatusMessage()) {
+                    throw new IOException("Error Publishing: " + reply.getStatus().getMessageWithCode());
+                }
+                new PublishAck(reply); // throws what JetStream answered instead of an ack
+                stored(sent);
+            } catch (IOException | JetStreamApiException | RuntimeException error) {
+                failed(sent.event(), error);
+            }
+        }
+        return took;
+    }
+
+    /** The next answer already received, or null; none once the connection is closed for good. */
+    private Message nextAck() {
+        try {
+            return acks.nextMessage(Duration.ofNanos(1));
+        } catch (InterruptedException stop) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (IllegalStateException closedConnection) {
+            return null;
+        }
+    }
+
+    /** The order in a reply subject {@code <ackPrefix>.<order>}; -1 (no publish) for anything else. */
+    private long orderOf(String replySubject) {
+        int dot = replySubject.lastIndexOf('.');
+        try {
+            return Long.parseLong(replySubject, dot + 1, replySubject.length(), 10);
+        } catch (NumberFormatException notOurs) {
+            return -1;
+        }
+    }
+
+    /** Fails (transiently) every publish unanswered for {@link #ACK_TIMEOUT}; whether there was any. */
+    private boolean expireAcks() {
+        long now = System.nanoTime();
+        boolean expired = false;
+        Iterator<Sent> oldestFirst = inFlight.values().iterator();
+        while (oldestFirst.hasNext()) {
+            Sent sent = oldestFirst.next();
+            if (now - sent.sentAtNanos() < ACK_TIMEOUT.toNanos()) {
+                break;
+            }
+            oldestFirst.remove();
+            expired = true;
+            failed(sent.event(), new TimeoutException("no ack from JetStream within " + ACK_TIMEOUT.toSeconds()
+                    + " s"));
+        }
+        return expired;
+    }
+
+    private void stored(Sent sent) {
         retryBackoffMillis = minRetryBackoffMillis;
-        buffer.settle(e);
+        buffer.settle(sent.event());
         published.increment();
-        latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        latency.record(System.nanoTime() - sent.sentAtNanos(), TimeUnit.NANOSECONDS);
         if (outage.failing() && !barrier) {
             // Under a barrier, a success is a late ack of a publish sent before the outage, not a recovery.
             outage.succeeded(PUBLISHES);
@@ -492,15 +555,8 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private void retryLater(BufferedEvent e, Throwable error) {
         failures.increment();
         outage.failed(PUBLISHES, error);
-        boolean raised;
-        synchronized (failedLock) {
-            failed.put(e.order, e);
-            raised = !barrier;
-            barrier = true;
-        }
-        if (raised) {
-            LockSupport.unpark(loop);
-        }
+        failed.put(e.order, e);
+        barrier = true;
     }
 
     private void fence(BufferedEvent e) {
@@ -509,7 +565,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         LOG.log(System.Logger.Level.DEBUG, "{0}: dropped, this instance no longer owns the shard", e);
     }
 
-    /** Takes the shard of {@code e} off the publishing path until its body is in the object store; under routing. */
+    /** Takes the shard of {@code e} off the publishing path until its body is in the object store. */
     private void startPut(BufferedEvent e) {
         waiting.put(e.shard, new Waiting(e, new ArrayList<>()));
         startSideThread("shardgate-large-" + e.shard, () -> {
@@ -556,22 +612,15 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         return null;
     }
 
-    /** Loop thread: a finished put sends its event next, then lets the shard's held events follow in order. */
-    private void takePutOutcomes() {
-        if (putOutcomes.isEmpty()) {
-            return;
-        }
-        routing.lock();
-        try {
-            takePutOutcomesLocked();
-        } finally {
-            routing.unlock();
-        }
-    }
-
-    private void takePutOutcomesLocked() {
+    /**
+     * A finished put sends its event next, then lets the shard's held events follow in order; whether any put had
+     * finished.
+     */
+    private boolean takePutOutcomes() {
+        boolean took = false;
         PutOutcome outcome;
         while ((outcome = putOutcomes.poll()) != null) {
+            took = true;
             BufferedEvent e = outcome.event();
             List<BufferedEvent> next = new ArrayList<>(waiting.remove(e.shard).held());
             switch (outcome.result()) {
@@ -586,6 +635,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             next.sort(Comparator.comparingLong(ev -> ev.order));
             queueFirst(next);
         }
+        return took;
     }
 
     /**

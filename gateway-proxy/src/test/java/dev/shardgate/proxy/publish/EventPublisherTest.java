@@ -29,8 +29,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The publisher against a real nats-server: retried publishes keep each shard's order, odd event types are stored
- * safely, a permanent failure is dead-lettered without holding up later events, both buffer bounds refuse, the
+ * The publisher against a real nats-server: retried publishes keep each shard's order, publishes left unanswered
+ * are sent again and stored once, odd event types are stored safely, a permanent failure is dead-lettered without holding up later events, both buffer bounds refuse, the
  * fence drops a shard's events, and safeSeq stops before the oldest unsettled event.
  */
 class EventPublisherTest {
@@ -105,6 +105,27 @@ class EventPublisherTest {
             expected.add(seq);
         }
         assertEquals(Map.of(0, expected, 1, expected), order);
+    }
+
+    @Test
+    void publishesLeftUnansweredPastTheAckTimeoutAreSentAgainAndStoredOnce() throws Exception {
+        createStream();
+        EventPublisher publisher = publisher();
+        nats.freeze(); // the server reads nothing and answers nothing; the publishes wait in the socket
+        try {
+            for (int seq = 1; seq <= 10; seq++) {
+                offerOnShards(publisher, seq);
+            }
+            await().atMost(EventPublisher.ACK_TIMEOUT.plusSeconds(10))
+                    .until(() -> counter("shardgate_publish_failures") >= 20);
+        } finally {
+            nats.thaw();
+        }
+        assertTrue(publisher.flush(WAIT), publisher.pending() + " events not stored");
+        // The first sends and the retries both reach the server; the message ids keep one of each.
+        List<String> ids = stored(STREAM).stream().map(m -> m.getHeaders().getFirst(EventHeaders.MSG_ID)).toList();
+        assertEquals(20, ids.size(), "stored: " + ids);
+        assertEquals(20, ids.stream().distinct().count(), "stored: " + ids);
     }
 
     @Test
