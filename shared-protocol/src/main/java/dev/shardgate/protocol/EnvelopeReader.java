@@ -5,15 +5,15 @@ import java.util.Arrays;
 
 /**
  * Reads a gateway payload's envelope ({@code op}, {@code t}, {@code s} and where {@code d}'s bytes are) in one pass
- * over the bytes, without a parser object: the per-frame step of the event path (DESIGN.md). It gives the same
- * {@link GatewayFrame} as {@link GatewayFrame#read}, which builds a Jackson parser per payload and so allocates more
- * than a typical MESSAGE_CREATE is long (see docs/gateway-bench.md); here a frame costs the record and,
- * the first time a dispatch name is seen, its string.
+ * over the bytes, without a parser object: the per-frame step of the event path (DESIGN.md), and the only JSON
+ * envelope parser of the production code. A Jackson parser per payload (the benchmark's baseline) allocates more
+ * than a typical MESSAGE_CREATE is long (see docs/gateway-bench.md); here a frame costs the record and, the first
+ * time a dispatch name is seen, its string.
  *
  * <p>The whole payload is checked to be one JSON object of valid JSON values (strings, numbers, literals, nesting
  * up to {@value #MAX_DEPTH} levels), so what reaches the stream as {@code d} is JSON. Key order is free; a repeated
- * key counts as its last occurrence. A {@code t} written with escape sequences is decoded by the slower
- * {@link GatewayFrame#read}; Discord never sends one.
+ * key counts as its last occurrence. A {@code t} written with escape sequences (Discord never sends one) is decoded
+ * here too, without the name cache.
  *
  * <p>Not thread-safe (the name cache): one instance per connection owner (a shard), used on its thread.
  */
@@ -33,16 +33,13 @@ public final class EnvelopeReader {
     private byte[] buf;
     private int pos;
     private int end;
-    private boolean escapedType;
 
     public GatewayFrame read(byte[] bytes, int off, int len) throws MalformedFrameException {
         buf = bytes;
         pos = off;
         end = off + len;
-        escapedType = false;
         try {
-            GatewayFrame frame = envelope();
-            return escapedType ? GatewayFrame.read(bytes, off, len) : frame;
+            return envelope();
         } finally {
             buf = null;
         }
@@ -167,11 +164,38 @@ public final class EnvelopeReader {
             value(1);
             throw new MalformedFrameException("t is not a string");
         }
-        if (string()) {
-            escapedType = true;
-            return null;
+        return string() ? unescape(valueStart + 1, pos - 1) : name(valueStart + 1, pos - 1);
+    }
+
+    /** The string whose JSON text, escapes included and already validated, is {@code buf[from, to)}. */
+    private String unescape(int from, int to) {
+        StringBuilder out = new StringBuilder(to - from);
+        int run = from;
+        int i = from;
+        while (i < to) {
+            if (buf[i] != '\\') {
+                i++;
+                continue;
+            }
+            out.append(new String(buf, run, i - run, StandardCharsets.UTF_8));
+            byte e = buf[i + 1];
+            i += 2;
+            switch (e) {
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'u' -> {
+                    // a surrogate pair arrives as two escapes, and two chars make it whole again
+                    out.append((char) Integer.parseInt(new String(buf, i, 4, StandardCharsets.US_ASCII), 16));
+                    i += 4;
+                }
+                default -> out.append((char) e); // '"', '\\' or '/'
+            }
+            run = i;
         }
-        return name(valueStart + 1, pos - 1);
+        return out.append(new String(buf, run, to - run, StandardCharsets.UTF_8)).toString();
     }
 
     /** The dispatch name in {@code buf[from, to)}, from the cache when it was seen before. */

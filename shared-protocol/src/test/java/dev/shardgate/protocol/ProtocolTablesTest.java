@@ -5,10 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProtocolTablesTest {
+    private static GatewayFrame frame(String json) throws MalformedFrameException {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        return new EnvelopeReader().read(b, 0, b.length);
+    }
+
     @Test
     void closeCodesMapToTheDocumentedActions() {
         for (int code : new int[] {4004, 4010, 4011, 4012, 4013, 4014}) {
@@ -80,12 +86,12 @@ class ProtocolTablesTest {
 
     @Test
     void payloadsAreWhatDiscordExpects() throws Exception {
-        GatewayFrame hb = GatewayFrame.read(Payloads.heartbeat(GatewayFrame.NO_SEQ).getBytes());
+        GatewayFrame hb = frame(Payloads.heartbeat(GatewayFrame.NO_SEQ));
         assertEquals(1, hb.op());
         assertTrue(hb.isDataNull());
-        assertEquals("42", GatewayFrame.read(Payloads.heartbeat(42).getBytes()).dataAsString());
+        assertEquals("42", frame(Payloads.heartbeat(42)).dataAsString());
         String identify = Payloads.identify("Bot abc\"def", 7, 16, Intents.ALL_NON_PRIVILEGED, null);
-        assertEquals(2, GatewayFrame.read(identify.getBytes()).op());
+        assertEquals(2, frame(identify).op());
         assertTrue(identify.contains("\"token\":\"abc\\\"def\""), identify);
         assertTrue(identify.contains("\"shard\":[7,16]"), identify);
         String resume = Payloads.resume("abc", "sess", 1337);

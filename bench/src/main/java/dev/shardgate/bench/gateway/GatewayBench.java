@@ -108,7 +108,7 @@ public final class GatewayBench {
 
     private enum Step {
         INFLATE("inflate into the reused buffer"),
-        JACKSON_ENVELOPE("inflate + envelope with a Jackson parser per frame (GatewayFrame.read, before)"),
+        JACKSON_ENVELOPE("inflate + envelope with a Jackson parser per frame (JacksonEnvelope, before)"),
         ENVELOPE("inflate + envelope in one pass (EnvelopeReader, now)"),
         HAND_OVER("inflate + envelope + copy of d for the publisher (the shard's whole path)");
 
@@ -138,7 +138,7 @@ public final class GatewayBench {
                     checksum += len;
                     continue;
                 }
-                GatewayFrame frame = step == Step.JACKSON_ENVELOPE ? GatewayFrame.read(inflater.output(), 0, len)
+                GatewayFrame frame = step == Step.JACKSON_ENVELOPE ? JacksonEnvelope.read(inflater.output(), 0, len)
                         : envelopes.read(inflater.output(), 0, len);
                 checksum += frame.seq();
                 if (step == Step.HAND_OVER) {
@@ -251,7 +251,7 @@ public final class GatewayBench {
     private static double publishLeg(Size size) throws Exception {
         List<byte[]> bodies = messageCreateFrames(1_000).stream().map(f -> {
             try {
-                return GatewayFrame.read(f).data();
+                return new EnvelopeReader().read(f, 0, f.length).data();
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
