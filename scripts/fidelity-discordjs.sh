@@ -9,7 +9,7 @@ JAVA_HOME=$(scripts/java-home.sh); export JAVA_HOME
 SIM_PORT=${FIDELITY_SIM_PORT:-18190}
 WORK=target/fidelity-discordjs
 
-./mvnw -B -q -o -pl simulator package -DskipTests
+./mvnw -B -q -pl simulator -am package -DskipTests
 mkdir -p "$WORK"
 cp scripts/fidelity-discordjs/package.json scripts/fidelity-discordjs/check.mjs "$WORK/"
 (cd "$WORK" && npm install --no-audit --no-fund --loglevel=error >/dev/null)

@@ -42,13 +42,9 @@ public final class ProxyMain {
         AdminServer admin = gateway == null ? ownAdmin : gateway.admin();
         RestProxy rest = null;
         if (config.runs(Role.REST) && config.restPort() != 0) {
-            try {
-                rest = RestProxy.start(config, registry);
-                log.log(System.Logger.Level.INFO, "REST proxy listening on port {0}", Integer.toString(rest.port()));
-                admin.attachRest(rest::status);
-            } catch (UnsupportedOperationException e) {
-                log.log(System.Logger.Level.WARNING, "REST role not started: {0}", e.getMessage());
-            }
+            rest = RestProxy.start(config, registry);
+            log.log(System.Logger.Level.INFO, "REST proxy listening on port {0}", Integer.toString(rest.port()));
+            admin.attachRest(rest::status);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         RestProxy restRole = rest;

@@ -45,11 +45,6 @@ public record Subjects(String prefix) {
         return prefix + ".events." + shard + ".>";
     }
 
-    /** {@code {prefix}.events.*.{token}}: one event type across every shard. */
-    public String eventType(String type) {
-        return prefix + ".events.*." + eventToken(type);
-    }
-
     public String gatewayInfo() {
         return prefix + ".gateway.info";
     }
