@@ -7,6 +7,7 @@ import dev.shardgate.worker.consume.DeliveryPolicy;
 import dev.shardgate.worker.consume.EventProcessor;
 import dev.shardgate.worker.consume.InFlight;
 import dev.shardgate.worker.consume.OrderedConsumption;
+import dev.shardgate.worker.consume.PullPause;
 import dev.shardgate.worker.consume.SharedConsumption;
 import dev.shardgate.worker.gateway.GatewayClient;
 import dev.shardgate.worker.gateway.GatewayException;
@@ -51,7 +52,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Worker {
     private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-    private static final Duration MAX_RECONNECT_WAIT = Duration.ofSeconds(10);
+    /** NATS reconnects, waiting for the stream and for the shard count. */
+    private static final Backoff RECONNECT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10));
     private static final Duration GATEWAY_TIMEOUT = Duration.ofSeconds(5);
 
     private final WorkerConfig config;
@@ -60,6 +62,7 @@ public final class Worker {
     private final PrometheusMeterRegistry registry;
     private final WorkerMetrics metrics;
     private final InFlight inFlight;
+    private final PullPause pause = new PullPause();
     private final RestClient rest;
     private final String replicaId = UUID.randomUUID().toString();
     private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(
@@ -72,6 +75,7 @@ public final class Worker {
     private final GatewayClient gateway;
     private volatile Connection connection;
     private Consumption consumption;
+    private volatile EventProcessor processor;
     private MetricsServer metricsServer;
 
     private Worker(Builder b) {
@@ -81,6 +85,7 @@ public final class Worker {
         this.registry = b.registry;
         this.inFlight = new InFlight(config.maxInFlight());
         this.metrics = new WorkerMetrics(registry, inFlight::count);
+        metrics.pullPause(pause::paused);
         this.rest = b.rest;
         this.gateway = b.gateway;
     }
@@ -133,9 +138,10 @@ public final class Worker {
         if (!awaitStreams(deadLetters)) {
             return;
         }
-        EventProcessor processor = new EventProcessor(router,
-                new DeliveryPolicy(config.maxDeliveries(), config.retryBackoff(), config::maxAgeOf, clock),
-                deadLetters, metrics);
+        processor = new EventProcessor(router,
+                new DeliveryPolicy(config.maxDeliveries(), config.redeliveryBackoff(), config.transientBackoff(),
+                        config.transientRetryLimit(), config::maxAgeOf, clock),
+                deadLetters, metrics, pause);
         Consumers consumers = new Consumers(connection, config.eventsStream(), config.ackWait());
         Consumption chosen = config.ordered()
                 ? new OrderedConsumption(consumers, config.consumer(), config.subjects(), shardCount(),
@@ -173,6 +179,9 @@ public final class Worker {
             }
             setState(WorkerState.DRAINING);
             c = consumption;
+        }
+        if (processor != null) {
+            processor.stop();
         }
         Instant deadline = clock.instant().plus(config.drainTimeout());
         boolean clean = true;
@@ -214,9 +223,8 @@ public final class Worker {
     }
 
     private boolean awaitStreams(DeadLetters deadLetters) throws IOException, InterruptedException {
-        Duration backoff = Duration.ofMillis(200);
         Instant nextLog = Instant.EPOCH;
-        while (state() == WorkerState.WAITING_FOR_STREAM) {
+        for (int failures = 1; state() == WorkerState.WAITING_FOR_STREAM; failures++) {
             try {
                 connection.jetStreamManagement().getStreamInfo(config.eventsStream());
                 deadLetters.ensureStream(connection.jetStreamManagement());
@@ -228,9 +236,7 @@ public final class Worker {
                     nextLog = Instant.now().plusSeconds(30);
                 }
             }
-            Thread.sleep(backoff.toMillis()); // retry pacing while the proxy is not there yet
-            backoff = backoff.multipliedBy(2).compareTo(MAX_RECONNECT_WAIT) > 0 ? MAX_RECONNECT_WAIT
-                    : backoff.multipliedBy(2);
+            Thread.sleep(RECONNECT.delay(failures).toMillis()); // retry pacing while the proxy is not there yet
         }
         return false;
     }
@@ -239,13 +245,13 @@ public final class Worker {
         if (config.shardCount() > 0) {
             return config.shardCount();
         }
-        while (true) {
+        for (int failures = 1; ; failures++) {
             try {
                 return gateway.info().shardCount();
             } catch (GatewayException e) {
                 LOG.log(Level.INFO, "ordered mode needs the shard count; gateway info: " + e.getMessage()
                         + " (set SHARD_COUNT to skip this); retrying");
-                Thread.sleep(1000); // retry pacing while no proxy answers
+                Thread.sleep(RECONNECT.delay(failures).toMillis()); // retry pacing while no proxy answers
             }
         }
     }
@@ -263,10 +269,7 @@ public final class Worker {
                 .servers(config.natsUrls().toArray(String[]::new))
                 .connectionName("shardgate-worker-" + replicaId)
                 .maxReconnects(-1)
-                .reconnectDelayHandler(attempt -> {
-                    long ms = 100L << Math.min(attempt, 7);
-                    return Duration.ofMillis(Math.min(ms, MAX_RECONNECT_WAIT.toMillis()));
-                })
+                .reconnectDelayHandler(RECONNECT::delay)
                 .connectionListener((conn, event) -> {
                     LOG.log(Level.INFO, "NATS " + event);
                     metrics.natsEvent(event.name().toLowerCase(Locale.ROOT));

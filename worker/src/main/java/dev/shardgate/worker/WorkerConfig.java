@@ -19,7 +19,10 @@ import java.util.regex.Pattern;
  * @param ordered handle each shard's events in order by partitioning shards over the replicas
  * @param shardCount ordered mode's shard count, or 0 to ask {@code {prefix}.gateway.info}
  * @param maxDeliveries deliveries of one event before it goes to the dead-letter subject
- * @param retryBackoff the delay before the first redelivery of a failed event; it doubles each time
+ * @param retryBackoff the delay before the first redelivery of a failed event, and before the first retry in place
+ *     after a transient failure; it doubles each time
+ * @param transientRetryLimit how long one delivery is retried in place after transient failures before its
+ *     failure counts as a delivery
  * @param ackWait how long the server waits for an ack before redelivering (handlers in flight extend it)
  * @param maxAge age limit of every event type without its own; {@link Duration#ZERO} means no limit
  * @param maxAgeByType age limits per event type ({@code WORKER_MAX_AGE_<TYPE>})
@@ -37,6 +40,7 @@ public record WorkerConfig(
         int shardCount,
         int maxDeliveries,
         Duration retryBackoff,
+        Duration transientRetryLimit,
         Duration ackWait,
         Duration maxAge,
         Map<String, Duration> maxAgeByType,
@@ -52,6 +56,10 @@ public record WorkerConfig(
     private static final String MAX_AGE_PREFIX = "WORKER_MAX_AGE_";
     /** Discord accepts an interaction's initial response only within 3 s of its creation. */
     static final Duration INTERACTION_MAX_AGE = Duration.ofSeconds(3);
+    /** Redelivery doubling stops here: longer waits only hide a broken handler. */
+    private static final Duration MAX_REDELIVERY_BACKOFF = Duration.ofMinutes(5);
+    /** An outage's end is noticed within this. */
+    private static final Duration MAX_TRANSIENT_BACKOFF = Duration.ofSeconds(30);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_\\-]+");
 
     public WorkerConfig {
@@ -107,6 +115,8 @@ public record WorkerConfig(
                 env.integer("SHARD_COUNT", 0, 0, 1_000_000),
                 env.integer("WORKER_MAX_DELIVERIES", 5, 1, 1000),
                 env.duration("WORKER_RETRY_BACKOFF", Duration.ofSeconds(1)),
+                nonNegative("WORKER_TRANSIENT_RETRY_LIMIT", env.duration("WORKER_TRANSIENT_RETRY_LIMIT",
+                        Duration.ofMinutes(5))),
                 env.duration("WORKER_ACK_WAIT", Duration.ofSeconds(30)),
                 nonNegative("WORKER_MAX_AGE", env.duration("WORKER_MAX_AGE", Duration.ZERO)),
                 byType,
@@ -114,6 +124,18 @@ public record WorkerConfig(
                 env.integer("WORKER_METRICS_PORT", 8082, 0, 65535),
                 env.uri("REST_PROXY_URL", DEFAULT_REST_PROXY_URL, "http", "https"),
                 env.get("REST_PROXY_SECRET"));
+    }
+
+    /** Redeliveries after a failed handler: {@code retryBackoff} doubling, at most 5 minutes. */
+    public Backoff redeliveryBackoff() {
+        return new Backoff(retryBackoff, MAX_REDELIVERY_BACKOFF.compareTo(retryBackoff) < 0 ? retryBackoff
+                : MAX_REDELIVERY_BACKOFF);
+    }
+
+    /** Retries in place after transient failures: {@code retryBackoff} doubling, at most 30 s. */
+    public Backoff transientBackoff() {
+        return new Backoff(retryBackoff, MAX_TRANSIENT_BACKOFF.compareTo(retryBackoff) < 0 ? retryBackoff
+                : MAX_TRANSIENT_BACKOFF);
     }
 
     /** The age limit of one event type; {@link Duration#ZERO} means none. */
@@ -133,7 +155,8 @@ public record WorkerConfig(
         return "WorkerConfig[nats=" + natsUrls + ", prefix=" + subjects.prefix() + ", stream=" + eventsStream
                 + ", deadLetterStream=" + deadLetterStream + ", consumer=" + consumer + ", maxInFlight=" + maxInFlight
                 + ", ordered=" + ordered + ", shardCount=" + (shardCount == 0 ? "auto" : shardCount)
-                + ", maxDeliveries=" + maxDeliveries + ", retryBackoff=" + retryBackoff + ", ackWait=" + ackWait
+                + ", maxDeliveries=" + maxDeliveries + ", retryBackoff=" + retryBackoff + ", transientRetryLimit="
+                + transientRetryLimit + ", ackWait=" + ackWait
                 + ", maxAge=" + maxAge + ", maxAgeByType=" + maxAgeByType + ", drainTimeout=" + drainTimeout
                 + ", metricsPort=" + metricsPort + ", restProxy=" + restProxyUrl
                 + ", restProxySecret=" + (restProxySecret.isPresent() ? "(set)" : "(none)") + "]";

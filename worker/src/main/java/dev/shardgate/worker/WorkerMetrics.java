@@ -55,6 +55,19 @@ public final class WorkerMetrics {
                 .tag("type", type).register(registry).record(age);
     }
 
+    /** A delivery retried in place after a transient failure (no delivery spent). */
+    public void transientRetry(String type) {
+        Counter.builder("shardgate.worker.transient.retries")
+                .description("Handler runs retried in place after a transient failure (REST proxy or NATS away, 5xx)")
+                .tag("type", type).register(registry).increment();
+    }
+
+    /** 1 while pulls are paused because handlers meet transient failures. */
+    public void pullPause(Supplier<Boolean> paused) {
+        Gauge.builder("shardgate.worker.pulls.paused", () -> paused.get() ? 1 : 0)
+                .description("1 while this replica holds back its pulls after transient failures").register(registry);
+    }
+
     public void redelivery(String type) {
         Counter.builder("shardgate.worker.redeliveries").description("Deliveries after the first")
                 .tag("type", type).register(registry).increment();

@@ -2,8 +2,8 @@ package dev.shardgate.worker.consume;
 
 import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.worker.Event;
-import dev.shardgate.worker.EventFormatException;
 import dev.shardgate.worker.EventHandler;
+import dev.shardgate.worker.FailureKind;
 import dev.shardgate.worker.WorkerMetrics.Outcome;
 import dev.shardgate.worker.WorkerMetrics;
 import dev.shardgate.worker.consume.LargeBodyReader.MissingBodyException;
@@ -20,7 +20,9 @@ import java.util.function.Consumer;
 
 /**
  * Takes one delivery from start to its single settlement: admit it (age, delivery limit), run its handler,
- * then ack, nak with backoff, or dead-letter and ack. Every path ends in exactly one of those, or in no ack
+ * then ack, nak with backoff, or dead-letter and ack. What the handler throws decides ({@link FailureKind}): a
+ * transient failure pauses the replica's pulls ({@link PullPause}) and retries the delivery in place with backoff,
+ * spending no delivery; a permanent one dead-letters at once; any other is redelivered until the delivery limit. Every path ends in exactly one of those, or in no ack
  * at all when NATS is unreachable, so the server redelivers: an event is never acked without being handled,
  * skipped by policy or dead-lettered. An event whose body the proxy put in the object store
  * ({@code Shardgate-Object}) reaches its handler with the full body, read just before the handler runs
@@ -35,12 +37,27 @@ public final class EventProcessor {
     private final DeadLetters deadLetters;
     private final WorkerMetrics metrics;
     private final LargeBodyReader largeBodies = new LargeBodyReader();
+    private final PullPause pause;
+    private volatile boolean stopping;
 
-    public EventProcessor(Router router, DeliveryPolicy policy, DeadLetters deadLetters, WorkerMetrics metrics) {
+    public EventProcessor(Router router, DeliveryPolicy policy, DeadLetters deadLetters, WorkerMetrics metrics,
+            PullPause pause) {
         this.router = router;
         this.policy = policy;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
+        this.pause = pause;
+    }
+
+    /** Pull loops wait on it while handlers meet transient failures. */
+    PullPause pause() {
+        return pause;
+    }
+
+    /** A draining replica retries nothing in place: a transient failure then hands the event back to the stream. */
+    public void stop() {
+        stopping = true;
+        pause.resume();
     }
 
     public void process(Message message) {
@@ -85,40 +102,89 @@ public final class EventProcessor {
             Thread.currentThread().interrupt();
             LOG.log(Level.WARNING, "reading the large body of " + event + " interrupted; the event will be redelivered");
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            failed(message, event, meta, "reading its large body", e);
+            failed(message, event, meta, "reading its large body", e, FailureKind.UNKNOWN);
         }
         return null;
     }
 
     private void handle(EventHandler handler, Message message, Event event, NatsJetStreamMetaData meta) {
-        long start = System.nanoTime();
-        try {
-            handler.handle(event);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            // stopped before it finished: leave it unacked so another replica gets it
-            LOG.log(Level.WARNING, "handler for " + event + " interrupted; the event will be redelivered");
-            return;
-        } catch (Exception | LinkageError | AssertionError e) {
+        long firstFailure = 0;
+        for (int transientFailures = 1; ; transientFailures++) {
+            long start = System.nanoTime();
+            Throwable error = run(handler, event);
             metrics.handlerTime(event.type(), Duration.ofNanos(System.nanoTime() - start));
-            failed(message, event, meta, "handler", e);
-            return;
+            if (error == null) {
+                pause.resume();
+                settle(message, event, Outcome.HANDLED, Message::ack);
+                return;
+            }
+            if (error instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                // stopped before it finished: leave it unacked so another replica gets it
+                LOG.log(Level.WARNING, "handler for " + event + " interrupted; the event will be redelivered");
+                return;
+            }
+            FailureKind kind = FailureKind.of(error);
+            if (kind != FailureKind.TRANSIENT) {
+                failed(message, event, meta, "handler", error, kind);
+                return;
+            }
+            firstFailure = firstFailure == 0 ? start : firstFailure;
+            Duration delay = policy.transientDelay(transientFailures);
+            if (policy.tooOld(event, delay)) {
+                LOG.log(Level.WARNING, "handler failed transiently for " + event + " and its deadline passes before a retry;"
+                        + " skipping it rather than answering late: " + describe(error));
+                settle(message, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
+                return;
+            }
+            if (stopping || !policy.mayRetryInPlace(Duration.ofNanos(System.nanoTime() - firstFailure))) {
+                failed(message, event, meta, "handler", error, FailureKind.UNKNOWN);
+                return;
+            }
+            LOG.log(Level.WARNING, "handler failed transiently for " + event + " (" + describe(error)
+                    + "); pausing pulls and retrying in " + delay + " without spending a delivery");
+            metrics.transientRetry(event.type());
+            pause.pauseFor(delay);
+            try {
+                Thread.sleep(delay.toMillis()); // retry pacing; the ack deadline is extended meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.log(Level.WARNING, "retry of " + event + " interrupted; the event will be redelivered");
+                return;
+            }
         }
-        metrics.handlerTime(event.type(), Duration.ofNanos(System.nanoTime() - start));
-        settle(message, event, Outcome.HANDLED, Message::ack);
     }
 
-    /** @param stage what failed, for the log: the handler, or reading the body before it */
-    private void failed(Message message, Event event, NatsJetStreamMetaData meta, String stage, Throwable error) {
-        String why = error.getClass().getSimpleName() + ": " + error.getMessage();
-        if (error instanceof EventFormatException || policy.lastDelivery(event)) {
-            LOG.log(Level.WARNING, stage + " failed for " + event + ", dead-lettering: " + why, error);
+    /** Runs the handler; returns what it threw, whatever it was (an Error too), or null. */
+    private static Throwable run(EventHandler handler, Event event) {
+        try {
+            handler.handle(event);
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    /**
+     * @param stage what failed, for the log: the handler, or reading the body before it
+     * @param kind {@link FailureKind#PERMANENT} dead-letters at once; otherwise the delivery counts toward the limit
+     */
+    private void failed(Message message, Event event, NatsJetStreamMetaData meta, String stage, Throwable error,
+            FailureKind kind) {
+        String why = describe(error);
+        if (kind == FailureKind.PERMANENT || policy.lastDelivery(event)) {
+            LOG.log(Level.WARNING, stage + " failed for " + event + ", dead-lettering ("
+                    + (kind == FailureKind.PERMANENT ? "permanent failure" : "last delivery") + "): " + why, error);
             deadLetter(message, event, meta, why);
             return;
         }
         Duration delay = policy.retryDelay(event);
         LOG.log(Level.WARNING, stage + " failed for " + event + ", redelivering in " + delay + ": " + why);
         settle(message, event, Outcome.FAILED, m -> m.nakWithDelay(delay));
+    }
+
+    private static String describe(Throwable error) {
+        return error.getClass().getSimpleName() + ": " + error.getMessage();
     }
 
     private void deadLetter(Message message, Event event, NatsJetStreamMetaData meta, String why) {

@@ -1,5 +1,6 @@
 package dev.shardgate.worker.consume;
 
+import dev.shardgate.worker.Backoff;
 import io.nats.client.Message;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 public final class PullLoop {
     private static final System.Logger LOG = System.getLogger(PullLoop.class.getName());
     private static final Duration POLL = Duration.ofMillis(500);
-    private static final Duration MAX_REOPEN_BACKOFF = Duration.ofSeconds(10);
+    private static final Backoff REOPEN = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(10));
 
     /** How a loop runs handlers. */
     public enum Dispatch { CONCURRENT, SEQUENTIAL }
@@ -86,23 +87,22 @@ public final class PullLoop {
     }
 
     private void run() {
-        Duration backoff = Duration.ofMillis(250);
+        int failures = 0;
         try {
             while (!stopping || consumer != null) {
                 if (consumer == null) {
                     try {
                         consumer = opener.open();
-                        backoff = Duration.ofMillis(250);
+                        failures = 0;
                         LOG.log(Level.INFO, "pulling " + name);
                         if (stopping) {
                             consumer.stop();
                         }
                     } catch (Exception e) {
+                        Duration backoff = REOPEN.delay(++failures);
                         LOG.log(Level.WARNING, "cannot open consumer " + name + " (" + e.getMessage() + "); retrying in "
                                 + backoff);
                         Thread.sleep(backoff.toMillis()); // retry pacing, not waiting for a condition
-                        backoff = backoff.multipliedBy(2).compareTo(MAX_REOPEN_BACKOFF) > 0 ? MAX_REOPEN_BACKOFF
-                                : backoff.multipliedBy(2);
                         continue;
                     }
                 }
@@ -118,6 +118,10 @@ public final class PullLoop {
     }
 
     private void pullOne() throws InterruptedException {
+        if (!stopping && processor.pause().paused()) {
+            processor.pause().await(POLL);
+            return;
+        }
         inFlight.reserve();
         Message message;
         try {

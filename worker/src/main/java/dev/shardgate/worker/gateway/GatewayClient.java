@@ -162,7 +162,7 @@ public final class GatewayClient {
                     TimeUnit.MILLISECONDS);
         } catch (CancellationException e) {
             // jnats cancels a request when the server answers "no responders"
-            throw new GatewayException(what + ": no gateway proxy answers (no responders)", false);
+            throw new GatewayException(what + ": no gateway proxy answers (no responders)", true);
         } catch (ExecutionException e) {
             throw noAnswer(what, e);
         } catch (TimeoutException e) {
@@ -174,7 +174,7 @@ public final class GatewayClient {
             throw new GatewayException(what + ": no answer within " + timeout, true);
         }
         if (reply.isStatusMessage()) {
-            throw new GatewayException(what + ": " + describe(reply), reply.getStatus().getCode() != 503);
+            throw new GatewayException(what + ": " + describe(reply), true);
         }
         try {
             return Event.JSON.readTree(reply.getData());
@@ -186,7 +186,7 @@ public final class GatewayClient {
     private static GatewayException noAnswer(String what, Exception e) {
         String text = String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
         if (text.contains("503") || text.toLowerCase(Locale.ROOT).contains("no responders")) {
-            return new GatewayException(what + ": no gateway proxy answers (no responders)", false);
+            return new GatewayException(what + ": no gateway proxy answers (no responders)", true);
         }
         return new GatewayException(what + ": " + text, true);
     }

@@ -11,6 +11,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -125,6 +126,10 @@ public final class RestClient {
         HttpResponse<byte[]> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpTimeoutException e) {
+            record(sample, method, "timeout");
+            throw new RestException(method + " " + redact(route) + ": REST proxy at " + base + " did not answer within "
+                    + REQUEST_TIMEOUT, 0, "");
         } catch (IOException e) {
             record(sample, method, "unreachable");
             throw new RestException(method + " " + redact(route) + ": REST proxy at " + base + " unreachable: " + e, 0,

@@ -44,8 +44,8 @@ class RestClientTest {
         rest.deleteMessage("42", "7");
 
         var r = proxy.requests();
-        assertEquals(new FakeRestProxy.Request("POST", "/api/v10/channels/42/messages", "{\"content\":\"pong\"}", null),
-                r.get(0));
+        assertEquals(new FakeRestProxy.Request("POST", "/api/v10/channels/42/messages", "{\"content\":\"pong\"}", null,
+                r.get(0).at()), r.get(0));
         assertEquals("/api/v10/interactions/9/tok-en/callback", r.get(1).path());
         assertEquals(Event.JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"), Event.JSON.readTree(r.get(1).body()));
         assertEquals("PUT", r.get(2).method());
