@@ -18,11 +18,29 @@ import java.time.Instant;
  * @param seq the gateway sequence {@code s}, or -1 when the header is missing
  * @param publishedAt when the gateway proxy stored it in the stream
  * @param deliveries how many times it has been delivered to a worker, this time included
+ * @param raw the dispatch's {@code d}, byte for byte
+ * @param context the clients and limits that come with it ({@link EventContext})
  */
-public record Event(String type, int shard, long seq, Instant publishedAt, long deliveries, byte[] raw) {
+public record Event(String type, int shard, long seq, Instant publishedAt, long deliveries, byte[] raw,
+        EventContext context) {
     /** Shared, thread-safe once configured; unknown fields are normal in Discord payloads. */
     public static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** An event without a worker's context (tests, replays). */
+    public Event(String type, int shard, long seq, Instant publishedAt, long deliveries, byte[] raw) {
+        this(type, shard, seq, publishedAt, deliveries, raw, EventContext.detached());
+    }
+
+    /** The same event with another body (the whole one, read from the object store). */
+    public Event withBody(byte[] body) {
+        return new Event(type, shard, seq, publishedAt, deliveries, body, context);
+    }
+
+    /** The same event with its context. */
+    public Event withContext(EventContext context) {
+        return new Event(type, shard, seq, publishedAt, deliveries, raw, context);
+    }
 
     /** The body as a JSON tree. */
     public JsonNode json() {

@@ -14,6 +14,7 @@ import dev.shardgate.worker.gateway.GatewayException;
 import dev.shardgate.worker.rest.RestClient;
 import dev.shardgate.worker.route.Membership;
 import dev.shardgate.worker.route.Router;
+import dev.shardgate.worker.route.ShardClaims;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nats.client.Connection;
@@ -141,12 +142,14 @@ public final class Worker {
         processor = new EventProcessor(router,
                 new DeliveryPolicy(config.maxDeliveries(), config.redeliveryBackoff(), config.transientBackoff(),
                         config.transientRetryLimit(), config::maxAgeOf, clock),
-                deadLetters, metrics, pause);
+                deadLetters, metrics, pause, rest, gateway);
         Consumers consumers = new Consumers(connection, config.eventsStream(), config.ackWait());
+        String membershipBucket = Membership.bucketName(config.subjects().prefix(), config.consumer());
         Consumption chosen = config.ordered()
                 ? new OrderedConsumption(consumers, config.consumer(), config.subjects(), shardCount(),
-                        new Membership(connection, Membership.bucketName(config.subjects().prefix(), config.consumer()),
-                                replicaId), processor, inFlight, handlers, metrics)
+                        new Membership(connection, membershipBucket, replicaId),
+                        new ShardClaims(connection, ShardClaims.bucketName(membershipBucket)), processor, inFlight,
+                        handlers, metrics)
                 : new SharedConsumption(consumers, config.consumer(), config.subjects(), processor, inFlight,
                         config.maxInFlight(), handlers);
         synchronized (lock) {

@@ -17,7 +17,9 @@ import java.util.function.Supplier;
 public final class WorkerMetrics {
     /** What became of one delivery; the {@code outcome} tag of {@code shardgate.worker.events}. */
     public enum Outcome {
-        HANDLED, FAILED, SKIPPED_TOO_OLD, DEAD_LETTERED, UNROUTED;
+        HANDLED, FAILED, SKIPPED_TOO_OLD, DEAD_LETTERED, UNROUTED,
+        /** Ordered mode: not run or not settled because this replica lost the event's shard (left to its new holder). */
+        FENCED;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);
@@ -87,6 +89,27 @@ public final class WorkerMetrics {
         Gauge.builder("shardgate.worker.releasing.shards", count)
                 .description("Ordered mode: shards handed to another replica whose last pull has not ended yet")
                 .register(registry);
+    }
+
+    /** Ordered mode: an event of a shard whose gateway sequence is lower than one handled before it. */
+    public void seqRegression() {
+        Counter.builder("shardgate.worker.seq.regressions")
+                .description("Ordered mode: events whose seq went backwards within their shard's session")
+                .register(registry).increment();
+    }
+
+    /** Ordered mode: a shard's pull loop that ended without being asked to, started again. */
+    public void loopRestart() {
+        Counter.builder("shardgate.worker.loop.restarts")
+                .description("Ordered mode: shard pull loops that died and were started again").register(registry)
+                .increment();
+    }
+
+    /** Ordered mode: every shard dropped at once because this replica's membership lease expired. */
+    public void leaseLost() {
+        Counter.builder("shardgate.worker.lease.losses")
+                .description("Ordered mode: membership leases that expired (a freeze or a cut-off past the TTL)")
+                .register(registry).increment();
     }
 
     public void natsEvent(String kind) {

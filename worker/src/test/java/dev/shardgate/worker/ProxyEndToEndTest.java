@@ -170,7 +170,8 @@ class ProxyEndToEndTest {
         Set<String> done = new HashSet<>();
         try (var files = Files.list(records)) {
             for (Path f : files.toList()) {
-                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).forEach(done::add);
+                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.split(" ")[1])
+                        .forEach(done::add);
             }
         }
         return done;

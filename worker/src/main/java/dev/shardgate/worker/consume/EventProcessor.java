@@ -2,12 +2,16 @@ package dev.shardgate.worker.consume;
 
 import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.worker.Event;
+import dev.shardgate.worker.EventContext;
 import dev.shardgate.worker.EventHandler;
+import dev.shardgate.worker.gateway.GatewayClient;
+import dev.shardgate.worker.rest.RestClient;
 import dev.shardgate.worker.FailureKind;
 import dev.shardgate.worker.WorkerMetrics.Outcome;
 import dev.shardgate.worker.WorkerMetrics;
 import dev.shardgate.worker.consume.LargeBodyReader.MissingBodyException;
 import dev.shardgate.worker.route.Router;
+import dev.shardgate.worker.route.SeqPosition;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
@@ -38,10 +42,14 @@ public final class EventProcessor {
     private final WorkerMetrics metrics;
     private final LargeBodyReader largeBodies = new LargeBodyReader();
     private final PullPause pause;
+    private final RestClient rest;
+    private final GatewayClient gateway;
     private volatile boolean stopping;
 
     public EventProcessor(Router router, DeliveryPolicy policy, DeadLetters deadLetters, WorkerMetrics metrics,
-            PullPause pause) {
+            PullPause pause, RestClient rest, GatewayClient gateway) {
+        this.rest = rest;
+        this.gateway = gateway;
         this.router = router;
         this.policy = policy;
         this.deadLetters = deadLetters;
@@ -60,62 +68,78 @@ public final class EventProcessor {
         pause.resume();
     }
 
-    public void process(Message message) {
+    /**
+     * @param guard checked before the handler runs and before the event is settled: a replica that lost the event's
+     *     shard meanwhile (ordered mode) neither runs nor acks it, and the shard's new holder gets it after the ack wait
+     */
+    public void process(Message message, ShardGuard guard) {
         NatsJetStreamMetaData meta = message.metaData();
-        Event event = toEvent(message, meta);
+        Event bare = toEvent(message, meta);
+        Event event = bare.withContext(new EventContext(rest, gateway, policy.deadline(bare), guard::holds));
+        if (!guard.holds()) {
+            fenced(event, "handling");
+            return;
+        }
+        guard.observe(event, SeqPosition.of(header(message.getHeaders(), EventHeaders.MSG_ID), event.seq()));
         metrics.pending(meta.pendingCount());
         metrics.lag(event.type(), policy.age(event));
         if (event.deliveries() > 1) {
             metrics.redelivery(event.type());
         }
         switch (policy.admit(event)) {
-            case EXHAUSTED -> deadLetter(message, event, meta,
+            case EXHAUSTED -> deadLetter(message, guard, event, meta,
                     "delivered " + event.deliveries() + " times without being acknowledged (replicas stopped or timed out)");
             case TOO_OLD -> {
                 LOG.log(Level.DEBUG, () -> "skipping " + event + ": older than " + policy.age(event));
-                settle(message, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
+                settle(message, guard, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
             }
             case HANDLE -> {
                 Optional<EventHandler> handler = router.handlerFor(event.type());
                 if (handler.isEmpty()) {
-                    settle(message, event, Outcome.UNROUTED, Message::ack);
+                    settle(message, guard, event, Outcome.UNROUTED, Message::ack);
                     return;
                 }
                 String object = header(message.getHeaders(), EventHeaders.OBJECT);
-                Event whole = object == null ? event : withLargeBody(message, event, meta, object);
+                Event whole = object == null ? event : withLargeBody(message, guard, event, meta, object);
                 if (whole != null) {
-                    handle(handler.get(), message, whole, meta);
+                    handle(handler.get(), message, guard, whole, meta);
                 }
             }
         }
     }
 
     /** The event with the body read from the object store; null when it was settled (or left) instead. */
-    private Event withLargeBody(Message message, Event event, NatsJetStreamMetaData meta, String object) {
+    private Event withLargeBody(Message message, ShardGuard guard, Event event, NatsJetStreamMetaData meta,
+            String object) {
         try {
             byte[] body = largeBodies.read(message, meta.getStream(), object);
-            return new Event(event.type(), event.shard(), event.seq(), event.publishedAt(), event.deliveries(), body);
+            return event.withBody(body);
         } catch (MissingBodyException e) {
             LOG.log(Level.WARNING, "cannot hand " + event + " to its handler, dead-lettering: " + e.getMessage());
-            deadLetter(message, event, meta, e.getMessage());
+            deadLetter(message, guard, event, meta, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             LOG.log(Level.WARNING, "reading the large body of " + event + " interrupted; the event will be redelivered");
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            failed(message, event, meta, "reading its large body", e, FailureKind.UNKNOWN);
+            failed(message, guard, event, meta, "reading its large body", e, FailureKind.UNKNOWN);
         }
         return null;
     }
 
-    private void handle(EventHandler handler, Message message, Event event, NatsJetStreamMetaData meta) {
+    private void handle(EventHandler handler, Message message, ShardGuard guard, Event event,
+            NatsJetStreamMetaData meta) {
         long firstFailure = 0;
         for (int transientFailures = 1; ; transientFailures++) {
             long start = System.nanoTime();
+            if (!guard.holds()) {
+                fenced(event, "retrying");
+                return;
+            }
             Throwable error = run(handler, event);
             metrics.handlerTime(event.type(), Duration.ofNanos(System.nanoTime() - start));
             if (error == null) {
                 pause.resume();
-                settle(message, event, Outcome.HANDLED, Message::ack);
+                settle(message, guard, event, Outcome.HANDLED, Message::ack);
                 return;
             }
             if (error instanceof InterruptedException) {
@@ -126,7 +150,7 @@ public final class EventProcessor {
             }
             FailureKind kind = FailureKind.of(error);
             if (kind != FailureKind.TRANSIENT) {
-                failed(message, event, meta, "handler", error, kind);
+                failed(message, guard, event, meta, "handler", error, kind);
                 return;
             }
             firstFailure = firstFailure == 0 ? start : firstFailure;
@@ -134,11 +158,11 @@ public final class EventProcessor {
             if (policy.tooOld(event, delay)) {
                 LOG.log(Level.WARNING, "handler failed transiently for " + event + " and its deadline passes before a retry;"
                         + " skipping it rather than answering late: " + describe(error));
-                settle(message, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
+                settle(message, guard, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
                 return;
             }
             if (stopping || !policy.mayRetryInPlace(Duration.ofNanos(System.nanoTime() - firstFailure))) {
-                failed(message, event, meta, "handler", error, FailureKind.UNKNOWN);
+                failed(message, guard, event, meta, "handler", error, FailureKind.UNKNOWN);
                 return;
             }
             LOG.log(Level.WARNING, "handler failed transiently for " + event + " (" + describe(error)
@@ -169,25 +193,29 @@ public final class EventProcessor {
      * @param stage what failed, for the log: the handler, or reading the body before it
      * @param kind {@link FailureKind#PERMANENT} dead-letters at once; otherwise the delivery counts toward the limit
      */
-    private void failed(Message message, Event event, NatsJetStreamMetaData meta, String stage, Throwable error,
-            FailureKind kind) {
+    private void failed(Message message, ShardGuard guard, Event event, NatsJetStreamMetaData meta, String stage,
+            Throwable error, FailureKind kind) {
         String why = describe(error);
         if (kind == FailureKind.PERMANENT || policy.lastDelivery(event)) {
             LOG.log(Level.WARNING, stage + " failed for " + event + ", dead-lettering ("
                     + (kind == FailureKind.PERMANENT ? "permanent failure" : "last delivery") + "): " + why, error);
-            deadLetter(message, event, meta, why);
+            deadLetter(message, guard, event, meta, why);
             return;
         }
         Duration delay = policy.retryDelay(event);
         LOG.log(Level.WARNING, stage + " failed for " + event + ", redelivering in " + delay + ": " + why);
-        settle(message, event, Outcome.FAILED, m -> m.nakWithDelay(delay));
+        settle(message, guard, event, Outcome.FAILED, m -> m.nakWithDelay(delay));
     }
 
     private static String describe(Throwable error) {
         return error.getClass().getSimpleName() + ": " + error.getMessage();
     }
 
-    private void deadLetter(Message message, Event event, NatsJetStreamMetaData meta, String why) {
+    private void deadLetter(Message message, ShardGuard guard, Event event, NatsJetStreamMetaData meta, String why) {
+        if (!guard.holds()) {
+            fenced(event, "dead-lettering it");
+            return;
+        }
         String messageId = header(message.getHeaders(), EventHeaders.MSG_ID);
         String object = header(message.getHeaders(), EventHeaders.OBJECT);
         try {
@@ -195,13 +223,23 @@ public final class EventProcessor {
         } catch (Exception e) {
             // not stored, so not acked: it comes back after the backoff and is dead-lettered then
             LOG.log(Level.ERROR, "cannot dead-letter " + event + " (" + e + "); it will be redelivered");
-            settle(message, event, Outcome.FAILED, m -> m.nakWithDelay(policy.retryDelay(event)));
+            settle(message, guard, event, Outcome.FAILED, m -> m.nakWithDelay(policy.retryDelay(event)));
             return;
         }
-        settle(message, event, Outcome.DEAD_LETTERED, Message::ack);
+        settle(message, guard, event, Outcome.DEAD_LETTERED, Message::ack);
     }
 
-    private void settle(Message message, Event event, Outcome outcome, Consumer<Message> how) {
+    /** The shard has another holder by now, which gets this event after the ack wait: leave it to it. */
+    private void fenced(Event event, String what) {
+        LOG.log(Level.WARNING, "not " + what + ": " + event + " belongs to a shard this replica no longer holds");
+        metrics.event(event.type(), Outcome.FENCED);
+    }
+
+    private void settle(Message message, ShardGuard guard, Event event, Outcome outcome, Consumer<Message> how) {
+        if (!guard.holds()) {
+            fenced(event, "settling it as " + outcome);
+            return;
+        }
         try {
             how.accept(message);
         } catch (RuntimeException e) {

@@ -2,7 +2,7 @@ package dev.shardgate.worker.consume;
 
 import io.nats.client.Message;
 import java.time.Duration;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 public final class InFlight {
     private final int capacity;
     private final Semaphore slots;
-    private final Set<Message> held = ConcurrentHashMap.newKeySet();
+    private final Map<Message, ShardGuard> held = new ConcurrentHashMap<>();
 
     public InFlight(int capacity) {
         this.capacity = capacity;
@@ -34,8 +34,9 @@ public final class InFlight {
         slots.release();
     }
 
-    public void begin(Message message) {
-        held.add(message);
+    /** @param guard whether the message may still be extended (ordered mode: the shard is still held) */
+    public void begin(Message message, ShardGuard guard) {
+        held.put(message, guard);
     }
 
     public void end(Message message) {
@@ -47,8 +48,13 @@ public final class InFlight {
         return capacity - slots.availablePermits();
     }
 
+    /** Runs {@code action} on every held message whose guard still holds (a fenced one is left to expire). */
     public void forEachHeld(Consumer<Message> action) {
-        held.forEach(action);
+        held.forEach((message, guard) -> {
+            if (guard.holds()) {
+                action.accept(message);
+            }
+        });
     }
 
     /** Waits until nothing is reserved or held; false when the time ran out first. */

@@ -37,14 +37,18 @@ public final class PullLoop {
     private final InFlight inFlight;
     private final Dispatch dispatch;
     private final ExecutorService handlers;
+    private final ShardGuard guard;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean stopping;
+    private volatile boolean stopRequested;
     private volatile MessageSource consumer;
     private Thread thread;
 
+    /** @param guard what the loop's deliveries are checked against ({@link ShardGuard#NONE} in shared mode) */
     public PullLoop(String name, ConsumerOpener opener, EventProcessor processor, InFlight inFlight,
-            Dispatch dispatch, ExecutorService handlers) {
+            Dispatch dispatch, ExecutorService handlers, ShardGuard guard) {
         this.name = name;
+        this.guard = guard;
         this.opener = opener;
         this.processor = processor;
         this.inFlight = inFlight;
@@ -62,6 +66,7 @@ public final class PullLoop {
 
     /** Stops pulling; what the server already sent is still handled. Returns at once. */
     public void stop() {
+        stopRequested = true;
         stopping = true;
         MessageSource c = consumer;
         if (c != null) {
@@ -76,6 +81,11 @@ public final class PullLoop {
 
     public boolean isDone() {
         return done.getCount() == 0;
+    }
+
+    /** Ended without being asked to: its thread died or its shard was lost. */
+    public boolean ended() {
+        return isDone() && !stopRequested;
     }
 
     /** Ends the loop now, whatever it still holds (those messages are redelivered after the ack wait). */
@@ -110,6 +120,8 @@ public final class PullLoop {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "pull loop " + name + " died; its owner restarts it", e);
         } finally {
             closeConsumer();
             done.countDown();
@@ -118,6 +130,12 @@ public final class PullLoop {
     }
 
     private void pullOne() throws InterruptedException {
+        if (!guard.holds()) {
+            // the shard is lost (the lease expired): take nothing more; what the server sent is redelivered elsewhere
+            stopping = true;
+            closeConsumer();
+            return;
+        }
         if (!stopping && processor.pause().paused()) {
             processor.pause().await(POLL);
             return;
@@ -139,7 +157,7 @@ public final class PullLoop {
             }
             return;
         }
-        inFlight.begin(message);
+        inFlight.begin(message, guard);
         if (dispatch == Dispatch.SEQUENTIAL) {
             handle(message);
         } else {
@@ -149,8 +167,8 @@ public final class PullLoop {
 
     private void handle(Message message) {
         try {
-            processor.process(message);
-        } catch (RuntimeException e) {
+            processor.process(message, guard);
+        } catch (Throwable e) { // an Error too: a SEQUENTIAL loop must outlive whatever one event does
             LOG.log(Level.ERROR, "unexpected failure processing " + message.getSubject()
                     + "; it will be redelivered", e);
         } finally {

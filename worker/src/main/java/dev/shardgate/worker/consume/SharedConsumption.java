@@ -17,7 +17,7 @@ public final class SharedConsumption implements Consumption {
     public SharedConsumption(Consumers consumers, String durable, Subjects subjects, EventProcessor processor,
             InFlight inFlight, int maxInFlight, ExecutorService handlers) {
         this.loop = new PullLoop(durable, () -> consumers.open(durable, subjects.allEvents(), MAX_ACK_PENDING,
-                maxInFlight), processor, inFlight, PullLoop.Dispatch.CONCURRENT, handlers);
+                maxInFlight), processor, inFlight, PullLoop.Dispatch.CONCURRENT, handlers, ShardGuard.NONE);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -29,20 +30,38 @@ public final class RestClient {
     public static final String SECRET_HEADER = "X-Shardgate-Secret";
     /** The proxy may hold a request while a rate limit resets, so allow for that. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** {@link RestException#status()} of a request this client refused to send (see {@link #guarded}). */
+    public static final int STATUS_NOT_SENT = -1;
     private static final Pattern TOKEN_IN_ROUTE = Pattern.compile("(/(?:interactions|webhooks)/\\d+/)[^/?]+");
 
     private final URI base;
     private final Optional<String> secret;
     private final MeterRegistry registry;
     private final HttpClient http;
+    private final BooleanSupplier guard;
 
     public RestClient(URI base, Optional<String> secret, MeterRegistry registry) {
-        this.base = base;
         // HTTP/1.1 on plain http: the JDK's h2c upgrade attempt is answered 400 by some servers.
-        this.http = HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
-                ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        this(base, secret, registry, HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
+                ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build(),
+                () -> true);
+    }
+
+    private RestClient(URI base, Optional<String> secret, MeterRegistry registry, HttpClient http,
+            BooleanSupplier guard) {
+        this.base = base;
         this.secret = secret;
         this.registry = registry;
+        this.http = http;
+        this.guard = guard;
+    }
+
+    /**
+     * The same client (sharing its connections) that sends a request only while {@code guard} holds: an ordered-mode
+     * handler's, whose replica may lose the event's shard while the handler runs.
+     */
+    public RestClient guarded(BooleanSupplier guard) {
+        return new RestClient(base, secret, registry, http, guard);
     }
 
     /** {@code POST /channels/{channel_id}/messages} with {@code {"content": ...}}. */
@@ -122,6 +141,10 @@ public final class RestClient {
             }
         }
         secret.ifPresent(s -> request.header(SECRET_HEADER, s));
+        if (!guard.getAsBoolean()) {
+            throw new RestException(method + " " + redact(route) + " not sent: this replica no longer holds the event's "
+                    + "shard (another replica runs it now)", STATUS_NOT_SENT, "");
+        }
         Timer.Sample sample = Timer.start(registry);
         HttpResponse<byte[]> response;
         try {

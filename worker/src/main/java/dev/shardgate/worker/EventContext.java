@@ -1,0 +1,73 @@
+package dev.shardgate.worker;
+
+import dev.shardgate.worker.gateway.GatewayClient;
+import dev.shardgate.worker.rest.RestClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What comes with an event to its handler: the REST client, the gateway command client, the event's deadline (an
+ * interaction's 3 s for its first answer) and, in ordered mode, whether this replica still holds the event's shard.
+ * The REST client it gives refuses to send once the shard is lost, so a handler that resumes after a freeze past
+ * its lease cannot act on a shard another replica now runs. Immutable; one per delivery.
+ */
+public final class EventContext {
+    private static final EventContext DETACHED = new EventContext(null, null, Optional.empty(), () -> true);
+
+    private final RestClient rest;
+    private final GatewayClient gateway;
+    private final Optional<Instant> deadline;
+    private final BooleanSupplier holdsShard;
+
+    /**
+     * @param deadline when the event stops being worth answering, if it has such a limit
+     * @param holdsShard whether this replica may still act on the event's shard (always true outside ordered mode)
+     */
+    public EventContext(RestClient rest, GatewayClient gateway, Optional<Instant> deadline, BooleanSupplier holdsShard) {
+        this.rest = rest == null ? null : rest.guarded(holdsShard);
+        this.gateway = gateway;
+        this.deadline = deadline;
+        this.holdsShard = holdsShard;
+    }
+
+    /** A context without clients, for events built outside a worker (tests, replays of dead letters). */
+    public static EventContext detached() {
+        return DETACHED;
+    }
+
+    /** The REST client through the REST proxy; in ordered mode it sends nothing once the shard is lost. */
+    public RestClient rest() {
+        if (rest == null) {
+            throw new IllegalStateException("this event was not delivered by a worker: it has no REST client");
+        }
+        return rest;
+    }
+
+    /** Gateway commands (presence, member chunks, voice state) through the gateway proxy. */
+    public GatewayClient gateway() {
+        if (gateway == null) {
+            throw new IllegalStateException("this event was not delivered by a worker: it has no gateway client");
+        }
+        return gateway;
+    }
+
+    /** When the event stops being worth answering: an interaction's creation plus 3 s, by its snowflake. */
+    public Optional<Instant> deadline() {
+        return deadline;
+    }
+
+    /** Time left before the deadline (negative once passed), if there is one. */
+    public Optional<Duration> timeLeft() {
+        return deadline.map(d -> Duration.between(Instant.now(), d));
+    }
+
+    /**
+     * Ordered mode: whether this replica still holds the event's shard. A handler that acts outside the REST client
+     * (its own database, say) checks this before each step it must not take twice at once.
+     */
+    public boolean holdsShard() {
+        return holdsShard.getAsBoolean();
+    }
+}
