@@ -1,5 +1,6 @@
 package dev.shardgate.worker;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.worker.gateway.GatewayClient;
 import dev.shardgate.worker.rest.RestClient;
 import java.time.Duration;
@@ -14,18 +15,23 @@ import java.util.function.BooleanSupplier;
  * its lease cannot act on a shard another replica now runs. Immutable; one per delivery.
  */
 public final class EventContext {
-    private static final EventContext DETACHED = new EventContext(null, null, Optional.empty(), () -> true);
+    private static final EventContext DETACHED = new EventContext(null, null, Optional.empty(), () -> true,
+            JsonMappers.lenient());
 
     private final RestClient rest;
     private final GatewayClient gateway;
     private final Optional<Instant> deadline;
     private final BooleanSupplier holdsShard;
+    private final ObjectMapper json;
 
     /**
      * @param deadline when the event stops being worth answering, if it has such a limit
      * @param holdsShard whether this replica may still act on the event's shard (always true outside ordered mode)
+     * @param json the worker's JSON mapper
      */
-    public EventContext(RestClient rest, GatewayClient gateway, Optional<Instant> deadline, BooleanSupplier holdsShard) {
+    public EventContext(RestClient rest, GatewayClient gateway, Optional<Instant> deadline, BooleanSupplier holdsShard,
+            ObjectMapper json) {
+        this.json = json;
         this.rest = rest == null ? null : rest.guarded(holdsShard);
         this.gateway = gateway;
         this.deadline = deadline;
@@ -51,6 +57,11 @@ public final class EventContext {
             throw new IllegalStateException("this event was not delivered by a worker: it has no gateway client");
         }
         return gateway;
+    }
+
+    /** The worker's JSON mapper: the application's, if it gave one. */
+    public ObjectMapper json() {
+        return json;
     }
 
     /** When the event stops being worth answering: an interaction's creation plus 3 s, by its snowflake. */

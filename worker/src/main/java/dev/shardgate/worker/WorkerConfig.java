@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * @param maxAge age limit of every event type without its own; {@link Duration#ZERO} means no limit
  * @param maxAgeByType age limits per event type ({@code WORKER_MAX_AGE_<TYPE>})
  * @param drainTimeout how long a SIGTERM waits for events in flight before the process exits
- * @param metricsPort HTTP port of {@code /metrics} and {@code /healthz}; 0 disables it
+ * @param metricsPort HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}; 0 (the library's
+ *     default: no port opens unless asked) disables it; the example bot defaults it to 8082
  */
 public record WorkerConfig(
         List<String> natsUrls,
@@ -121,7 +122,7 @@ public record WorkerConfig(
                 nonNegative("WORKER_MAX_AGE", env.duration("WORKER_MAX_AGE", Duration.ZERO)),
                 byType,
                 nonNegative("WORKER_DRAIN_TIMEOUT", env.duration("WORKER_DRAIN_TIMEOUT", Duration.ofSeconds(20))),
-                env.integer("WORKER_METRICS_PORT", 8082, 0, 65535),
+                env.integer("WORKER_METRICS_PORT", 0, 0, 65535),
                 env.uri("REST_PROXY_URL", DEFAULT_REST_PROXY_URL, "http", "https"),
                 env.get("REST_PROXY_SECRET"));
     }

@@ -30,10 +30,21 @@ public final class WorkerMetrics {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicInteger ownedShards = new AtomicInteger();
 
-    public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight) {
+    /**
+     * @param running events held with their handler running
+     * @param requested handler slots a fetch asked the server to fill and that are still empty
+     * @param limit the in-flight limit
+     */
+    public WorkerMetrics(MeterRegistry registry, Supplier<Number> running, Supplier<Number> requested, int limit) {
         this.registry = registry;
-        registry.gauge("shardgate.worker.in.flight", inFlight, s -> s.get().doubleValue());
-        registry.gauge("shardgate.worker.consumer.pending", pending);
+        Gauge.builder("shardgate.worker.in.flight", running, s -> s.get().doubleValue())
+                .description("Events this replica holds unacknowledged, each with its handler running").register(registry);
+        Gauge.builder("shardgate.worker.in.flight.limit", () -> limit)
+                .description("WORKER_MAX_IN_FLIGHT: handlers (and unacknowledged events) at most").register(registry);
+        Gauge.builder("shardgate.worker.fetch.requested", requested, s -> s.get().doubleValue())
+                .description("Free handler slots a pending fetch asked the server to fill").register(registry);
+        Gauge.builder("shardgate.worker.consumer.pending", pending, AtomicLong::get)
+                .description("Events the server still held for the consumer, as of the last delivery").register(registry);
         registry.gauge("shardgate.worker.owned.shards", ownedShards);
     }
 

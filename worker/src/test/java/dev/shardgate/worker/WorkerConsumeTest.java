@@ -170,8 +170,16 @@ class WorkerConsumeTest {
             stream.publish(i % 3, i, "MESSAGE_CREATE", EventStream.message("m" + i));
         }
         await().atMost(WAIT).until(() -> running.get() == 4);
-        // the other 16 wait in the stream or the replica's bounded pull buffer, not in handlers
-        assertTrue(consumer().getNumAckPending() <= 8, "pulled at most in-flight + one batch");
+        // the other 16 wait in the stream: a fetch asks only for free slots, so nothing sits unhandled in a buffer
+        Worker worker = workers.get(0);
+        for (int i = 0; i < 3; i++) {
+            // a fetch for a freed slot would show here; none can be sent while every slot is busy
+            assertEquals(4, consumer().getNumAckPending(), "this replica holds exactly its in-flight limit");
+            assertEquals(16, consumer().getNumPending());
+        }
+        assertEquals(4, worker.registry().get("shardgate.worker.in.flight").gauge().value());
+        assertEquals(0, worker.registry().get("shardgate.worker.fetch.requested").gauge().value());
+        assertEquals(4, worker.registry().get("shardgate.worker.in.flight.limit").gauge().value());
         release.countDown();
         await().atMost(WAIT).until(() -> done.get() == 20);
         assertEquals(4, peak.get());

@@ -1,5 +1,6 @@
 package dev.shardgate.worker.consume;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.worker.Event;
 import dev.shardgate.worker.EventContext;
@@ -17,10 +18,11 @@ import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsJetStreamMetaData;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Takes one delivery from start to its single settlement: admit it (age, delivery limit), run its handler,
@@ -34,7 +36,7 @@ import java.util.function.Consumer;
  * failed handler. Runs on the calling (handler) thread; stateless apart from metrics.
  */
 public final class EventProcessor {
-    private static final System.Logger LOG = System.getLogger(EventProcessor.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
     private final Router router;
     private final DeliveryPolicy policy;
@@ -44,10 +46,12 @@ public final class EventProcessor {
     private final PullPause pause;
     private final RestClient rest;
     private final GatewayClient gateway;
+    private final ObjectMapper json;
     private volatile boolean stopping;
 
     public EventProcessor(Router router, DeliveryPolicy policy, DeadLetters deadLetters, WorkerMetrics metrics,
-            PullPause pause, RestClient rest, GatewayClient gateway) {
+            PullPause pause, RestClient rest, GatewayClient gateway, ObjectMapper json) {
+        this.json = json;
         this.rest = rest;
         this.gateway = gateway;
         this.router = router;
@@ -75,7 +79,7 @@ public final class EventProcessor {
     public void process(Message message, ShardGuard guard) {
         NatsJetStreamMetaData meta = message.metaData();
         Event bare = toEvent(message, meta);
-        Event event = bare.withContext(new EventContext(rest, gateway, policy.deadline(bare), guard::holds));
+        Event event = bare.withContext(new EventContext(rest, gateway, policy.deadline(bare), guard::holds, json));
         if (!guard.holds()) {
             fenced(event, "handling");
             return;
@@ -90,7 +94,7 @@ public final class EventProcessor {
             case EXHAUSTED -> deadLetter(message, guard, event, meta,
                     "delivered " + event.deliveries() + " times without being acknowledged (replicas stopped or timed out)");
             case TOO_OLD -> {
-                LOG.log(Level.DEBUG, () -> "skipping " + event + ": older than " + policy.age(event));
+                LOG.atDebug().setMessage(() -> "skipping " + event + ": older than " + policy.age(event)).log();
                 settle(message, guard, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
             }
             case HANDLE -> {
@@ -115,11 +119,11 @@ public final class EventProcessor {
             byte[] body = largeBodies.read(message, meta.getStream(), object);
             return event.withBody(body);
         } catch (MissingBodyException e) {
-            LOG.log(Level.WARNING, "cannot hand " + event + " to its handler, dead-lettering: " + e.getMessage());
+            LOG.warn("cannot hand " + event + " to its handler, dead-lettering: " + e.getMessage());
             deadLetter(message, guard, event, meta, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            LOG.log(Level.WARNING, "reading the large body of " + event + " interrupted; the event will be redelivered");
+            LOG.warn("reading the large body of " + event + " interrupted; the event will be redelivered");
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             failed(message, guard, event, meta, "reading its large body", e, FailureKind.UNKNOWN);
         }
@@ -145,7 +149,7 @@ public final class EventProcessor {
             if (error instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
                 // stopped before it finished: leave it unacked so another replica gets it
-                LOG.log(Level.WARNING, "handler for " + event + " interrupted; the event will be redelivered");
+                LOG.warn("handler for " + event + " interrupted; the event will be redelivered");
                 return;
             }
             FailureKind kind = FailureKind.of(error);
@@ -156,7 +160,7 @@ public final class EventProcessor {
             firstFailure = firstFailure == 0 ? start : firstFailure;
             Duration delay = policy.transientDelay(transientFailures);
             if (policy.tooOld(event, delay)) {
-                LOG.log(Level.WARNING, "handler failed transiently for " + event + " and its deadline passes before a retry;"
+                LOG.warn("handler failed transiently for " + event + " and its deadline passes before a retry;"
                         + " skipping it rather than answering late: " + describe(error));
                 settle(message, guard, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
                 return;
@@ -165,7 +169,7 @@ public final class EventProcessor {
                 failed(message, guard, event, meta, "handler", error, FailureKind.UNKNOWN);
                 return;
             }
-            LOG.log(Level.WARNING, "handler failed transiently for " + event + " (" + describe(error)
+            LOG.warn("handler failed transiently for " + event + " (" + describe(error)
                     + "); pausing pulls and retrying in " + delay + " without spending a delivery");
             metrics.transientRetry(event.type());
             pause.pauseFor(delay);
@@ -173,7 +177,7 @@ public final class EventProcessor {
                 Thread.sleep(delay.toMillis()); // retry pacing; the ack deadline is extended meanwhile
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                LOG.log(Level.WARNING, "retry of " + event + " interrupted; the event will be redelivered");
+                LOG.warn("retry of " + event + " interrupted; the event will be redelivered");
                 return;
             }
         }
@@ -197,13 +201,13 @@ public final class EventProcessor {
             Throwable error, FailureKind kind) {
         String why = describe(error);
         if (kind == FailureKind.PERMANENT || policy.lastDelivery(event)) {
-            LOG.log(Level.WARNING, stage + " failed for " + event + ", dead-lettering ("
+            LOG.warn(stage + " failed for " + event + ", dead-lettering ("
                     + (kind == FailureKind.PERMANENT ? "permanent failure" : "last delivery") + "): " + why, error);
             deadLetter(message, guard, event, meta, why);
             return;
         }
         Duration delay = policy.retryDelay(event);
-        LOG.log(Level.WARNING, stage + " failed for " + event + ", redelivering in " + delay + ": " + why);
+        LOG.warn(stage + " failed for " + event + ", redelivering in " + delay + ": " + why);
         settle(message, guard, event, Outcome.FAILED, m -> m.nakWithDelay(delay));
     }
 
@@ -222,7 +226,7 @@ public final class EventProcessor {
             deadLetters.publish(event, meta.streamSequence(), messageId, object, why);
         } catch (Exception e) {
             // not stored, so not acked: it comes back after the backoff and is dead-lettered then
-            LOG.log(Level.ERROR, "cannot dead-letter " + event + " (" + e + "); it will be redelivered");
+            LOG.error("cannot dead-letter " + event + " (" + e + "); it will be redelivered");
             settle(message, guard, event, Outcome.FAILED, m -> m.nakWithDelay(policy.retryDelay(event)));
             return;
         }
@@ -231,7 +235,7 @@ public final class EventProcessor {
 
     /** The shard has another holder by now, which gets this event after the ack wait: leave it to it. */
     private void fenced(Event event, String what) {
-        LOG.log(Level.WARNING, "not " + what + ": " + event + " belongs to a shard this replica no longer holds");
+        LOG.warn("not " + what + ": " + event + " belongs to a shard this replica no longer holds");
         metrics.event(event.type(), Outcome.FENCED);
     }
 
@@ -244,7 +248,7 @@ public final class EventProcessor {
             how.accept(message);
         } catch (RuntimeException e) {
             // the connection is closed; the server redelivers after the ack wait
-            LOG.log(Level.WARNING, "cannot settle " + event + " as " + outcome + ": " + e.getMessage());
+            LOG.warn("cannot settle " + event + " as " + outcome + ": " + e.getMessage());
         }
         metrics.event(event.type(), outcome);
     }

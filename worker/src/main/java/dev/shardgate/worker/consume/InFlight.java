@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The deliveries this replica holds: a permit per handler slot, so pull loops can take a message only when
- * a slot is free (back-pressure is what we pull), and the set of held messages, so their ack deadline can be
- * extended while handlers run and a drain can wait for them. Thread-safe: pull loops take permits, handler
- * threads give them back.
+ * The deliveries this replica holds: a permit per handler slot, so a pull loop asks the server only for as many
+ * messages as there are free slots (back-pressure is what we fetch), and the held messages, each with its handler
+ * running, so their ack deadline can be extended and a drain can wait for them. A replica never holds more
+ * unacknowledged events than its capacity. Thread-safe: pull loops take permits, handler threads give them back.
  */
 public final class InFlight {
     private final int capacity;
@@ -24,14 +24,21 @@ public final class InFlight {
         this.slots = new Semaphore(capacity);
     }
 
-    /** Blocks until a slot is free. */
-    public void reserve() throws InterruptedException {
+    /** Blocks until a slot is free, then takes every free slot up to {@code atMost}; returns how many it took. */
+    public int reserve(int atMost) throws InterruptedException {
         slots.acquire();
+        int taken = 1;
+        while (taken < atMost && slots.tryAcquire()) {
+            taken++;
+        }
+        return taken;
     }
 
-    /** Gives back a slot that found no message. */
-    public void cancel() {
-        slots.release();
+    /** Gives back slots that found no message. */
+    public void cancel(int count) {
+        if (count > 0) {
+            slots.release(count);
+        }
     }
 
     /** @param guard whether the message may still be extended (ordered mode: the shard is still held) */
@@ -44,8 +51,14 @@ public final class InFlight {
         slots.release();
     }
 
-    public int count() {
-        return capacity - slots.availablePermits();
+    /** Events held: each has a handler running (or its large body being read for one). */
+    public int running() {
+        return held.size();
+    }
+
+    /** Slots reserved by a fetch still waiting for its messages. */
+    public int requested() {
+        return Math.max(0, capacity - slots.availablePermits() - held.size());
     }
 
     /** Runs {@code action} on every held message whose guard still holds (a fenced one is left to expire). */

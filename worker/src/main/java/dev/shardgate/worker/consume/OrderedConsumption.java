@@ -7,7 +7,6 @@ import dev.shardgate.worker.route.Membership;
 import dev.shardgate.worker.route.SeqPosition;
 import dev.shardgate.worker.route.ShardAssignment;
 import dev.shardgate.worker.route.ShardClaims;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ordered mode: one durable consumer per shard ({@code {consumer}-shard-{n}} filtered on
@@ -41,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #releasing} (the drain thread does, once that thread has ended).
  */
 public final class OrderedConsumption implements Consumption {
-    private static final System.Logger LOG = System.getLogger(OrderedConsumption.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(OrderedConsumption.class);
 
     private final Consumers consumers;
     private final String consumer;
@@ -91,7 +92,7 @@ public final class OrderedConsumption implements Consumption {
 
         void startLoop() {
             String durable = consumer + "-shard-" + shard;
-            loop = new PullLoop(durable, () -> consumers.open(durable, subjects.shardEvents(shard), 1, 1),
+            loop = new PullLoop(durable, () -> consumers.open(durable, subjects.shardEvents(shard), 1),
                     processor, inFlight, PullLoop.Dispatch.SEQUENTIAL, handlers, this);
             loop.start();
         }
@@ -105,7 +106,7 @@ public final class OrderedConsumption implements Consumption {
         public synchronized void observe(Event event, SeqPosition position) {
             if (last.wentBackTo(position)) {
                 metrics.seqRegression();
-                LOG.log(Level.WARNING, "shard " + shard + ": seq went backwards from " + last.seq() + " to "
+                LOG.warn("shard " + shard + ": seq went backwards from " + last.seq() + " to "
                         + position.seq() + " in session " + position.session() + " (" + event + "); the stream stored "
                         + "these events out of Discord's order, and they are handled in the stream's order");
                 return;
@@ -122,7 +123,7 @@ public final class OrderedConsumption implements Consumption {
 
     @Override
     public void start() {
-        LOG.log(Level.INFO, "ordered mode: replica " + membership.self() + ", " + shardCount + " shards");
+        LOG.info("ordered mode: replica " + membership.self() + ", " + shardCount + " shards");
         rebalancer.scheduleWithFixedDelay(this::rebalance, 0, Membership.HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -141,14 +142,14 @@ public final class OrderedConsumption implements Consumption {
                     loseAll("membership unreachable past the lease (" + e.getMessage() + ")");
                 } else {
                     // keep the current shards: a NATS hiccup must not hand every shard back and forth
-                    LOG.log(Level.WARNING, "membership unavailable (" + e.getMessage() + "); keeping "
+                    LOG.warn("membership unavailable (" + e.getMessage() + "); keeping "
                             + new TreeSet<>(running.keySet()));
                 }
                 return;
             }
             reconcile(ShardAssignment.owned(membership.token(), members, shardCount), members);
         } catch (Exception | Error e) {
-            LOG.log(Level.ERROR, "rebalance failed; trying again at the next heartbeat", e);
+            LOG.error("rebalance failed; trying again at the next heartbeat", e);
         }
     }
 
@@ -156,7 +157,7 @@ public final class OrderedConsumption implements Consumption {
         finishReleases();
         for (ShardRun run : running.values()) {
             if (run.loop.ended()) {
-                LOG.log(Level.ERROR, "the pull loop of shard " + run.shard + " ended on its own; starting it again");
+                LOG.error("the pull loop of shard " + run.shard + " ended on its own; starting it again");
                 metrics.loopRestart();
                 run.startLoop();
             }
@@ -184,7 +185,7 @@ public final class OrderedConsumption implements Consumption {
             }
         }
         if (!gaveUp.isEmpty() || !took.isEmpty()) {
-            LOG.log(Level.INFO, "rebalanced: now " + running.size() + " shards " + new TreeSet<>(running.keySet())
+            LOG.info("rebalanced: now " + running.size() + " shards " + new TreeSet<>(running.keySet())
                     + " of " + wanted.size() + " assigned, giving up " + gaveUp + ", took " + took);
         }
         metrics.ownedShards(running.size());
@@ -195,7 +196,7 @@ public final class OrderedConsumption implements Consumption {
         for (ShardRun run : List.copyOf(releasing.values())) {
             if (run.loop.isDone()) {
                 if (!claims.release(run.shard, run.claim, run.last())) {
-                    LOG.log(Level.WARNING, "the claim of shard " + run.shard + " was taken from this replica");
+                    LOG.warn("the claim of shard " + run.shard + " was taken from this replica");
                 }
                 releasing.remove(run.shard);
             }
@@ -207,7 +208,7 @@ public final class OrderedConsumption implements Consumption {
         metrics.leaseLost();
         List<ShardRun> all = new ArrayList<>(running.values());
         all.addAll(releasing.values());
-        LOG.log(Level.ERROR, why + "; dropping shards " + new TreeSet<>(running.keySet())
+        LOG.error(why + "; dropping shards " + new TreeSet<>(running.keySet())
                 + " without acking what was in flight, and rejoining");
         for (ShardRun run : all) {
             run.lost = true;
@@ -223,7 +224,7 @@ public final class OrderedConsumption implements Consumption {
         rebalancer.shutdown();
         try {
             if (!rebalancer.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.log(Level.WARNING, "a rebalance is still running while stopping");
+                LOG.warn("a rebalance is still running while stopping");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -248,7 +249,7 @@ public final class OrderedConsumption implements Consumption {
             finishReleases();
             membership.leave();
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "cannot release the claims or leave the membership (" + e.getMessage()
+            LOG.warn("cannot release the claims or leave the membership (" + e.getMessage()
                     + "); they expire on their own");
         }
         return true;

@@ -2,11 +2,12 @@ package dev.shardgate.worker.consume;
 
 import dev.shardgate.worker.Backoff;
 import io.nats.client.Message;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pulls one durable consumer and hands each message to the {@link EventProcessor}, taking a message only when
@@ -18,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * arrived.
  */
 public final class PullLoop {
-    private static final System.Logger LOG = System.getLogger(PullLoop.class.getName());
-    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Logger LOG = LoggerFactory.getLogger(PullLoop.class);
+    /** Short fetches let a stopping loop end soon: a fetch already sent is waited for, never abandoned. */
+    static final Duration PULL_EXPIRY = Duration.ofSeconds(2);
     private static final Backoff REOPEN = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(10));
 
     /** How a loop runs handlers. */
@@ -104,13 +106,13 @@ public final class PullLoop {
                     try {
                         consumer = opener.open();
                         failures = 0;
-                        LOG.log(Level.INFO, "pulling " + name);
+                        LOG.info("pulling " + name);
                         if (stopping) {
                             consumer.stop();
                         }
                     } catch (Exception e) {
                         Duration backoff = REOPEN.delay(++failures);
-                        LOG.log(Level.WARNING, "cannot open consumer " + name + " (" + e.getMessage() + "); retrying in "
+                        LOG.warn("cannot open consumer " + name + " (" + e.getMessage() + "); retrying in "
                                 + backoff);
                         Thread.sleep(backoff.toMillis()); // retry pacing, not waiting for a condition
                         continue;
@@ -121,14 +123,15 @@ public final class PullLoop {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.ERROR, "pull loop " + name + " died; its owner restarts it", e);
+            LOG.error("pull loop " + name + " died; its owner restarts it", e);
         } finally {
             closeConsumer();
             done.countDown();
-            LOG.log(Level.INFO, "stopped pulling " + name);
+            LOG.info("stopped pulling " + name);
         }
     }
 
+    /** One fetch of as many messages as there are free slots (one for a SEQUENTIAL loop), each handed on as it comes. */
     private void pullOne() throws InterruptedException {
         if (!guard.holds()) {
             // the shard is lost (the lease expired): take nothing more; what the server sent is redelivered elsewhere
@@ -137,31 +140,34 @@ public final class PullLoop {
             return;
         }
         if (!stopping && processor.pause().paused()) {
-            processor.pause().await(POLL);
+            processor.pause().await(PULL_EXPIRY);
             return;
         }
-        inFlight.reserve();
-        Message message;
+        int reserved = inFlight.reserve(dispatch == Dispatch.SEQUENTIAL ? 1 : Integer.MAX_VALUE);
+        int taken = 0;
         try {
-            message = consumer.next(POLL);
-        } catch (Exception e) {
-            inFlight.cancel();
-            LOG.log(Level.WARNING, "consumer " + name + " failed (" + e.getMessage() + "); reopening it");
-            closeConsumer();
-            return;
-        }
-        if (message == null) {
-            inFlight.cancel();
-            if (consumer.isFinished()) {
-                closeConsumer();
+            consumer.fetch(reserved, PULL_EXPIRY);
+            Message message;
+            while ((message = consumer.next()) != null) {
+                taken++;
+                inFlight.begin(message, guard);
+                if (dispatch == Dispatch.SEQUENTIAL) {
+                    handle(message);
+                } else {
+                    Message m = message;
+                    handlers.execute(() -> handle(m));
+                }
             }
-            return;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("consumer " + name + " failed (" + e.getMessage() + "); reopening it");
+            closeConsumer();
+        } finally {
+            inFlight.cancel(reserved - taken);
         }
-        inFlight.begin(message, guard);
-        if (dispatch == Dispatch.SEQUENTIAL) {
-            handle(message);
-        } else {
-            handlers.execute(() -> handle(message));
+        if (stopping) {
+            closeConsumer(); // the last fetch has ended: nothing more can arrive
         }
     }
 
@@ -169,7 +175,7 @@ public final class PullLoop {
         try {
             processor.process(message, guard);
         } catch (Throwable e) { // an Error too: a SEQUENTIAL loop must outlive whatever one event does
-            LOG.log(Level.ERROR, "unexpected failure processing " + message.getSubject()
+            LOG.error("unexpected failure processing " + message.getSubject()
                     + "; it will be redelivered", e);
         } finally {
             inFlight.end(message);

@@ -9,6 +9,8 @@ import dev.shardgate.worker.WorkerConfig;
 import dev.shardgate.worker.rest.RestClient;
 import dev.shardgate.worker.rest.RestException;
 import java.lang.System.Logger.Level;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The example bot of CONTRACT.md: {@code !ping} in a message gets {@code pong}, and the {@code /ping} slash
@@ -23,6 +25,8 @@ public final class ExampleBot {
     private static final System.Logger LOG = System.getLogger(ExampleBot.class.getName());
     /** Interaction type 2: an application (slash) command. */
     static final int APPLICATION_COMMAND = 2;
+    /** The bot is a process of its own, so it serves its metrics unless told not to (the library opens no port). */
+    static final int METRICS_PORT = 8082;
 
     private final RestClient rest;
 
@@ -56,7 +60,9 @@ public final class ExampleBot {
     public static void main(String[] args) throws Exception {
         WorkerConfig config;
         try {
-            config = WorkerConfig.fromEnvironment();
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.putIfAbsent("WORKER_METRICS_PORT", Integer.toString(METRICS_PORT));
+            config = WorkerConfig.from(env);
         } catch (ConfigException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);

@@ -1,11 +1,11 @@
 package dev.shardgate.worker.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.protocol.Subjects;
-import dev.shardgate.worker.Event;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends gateway commands through the proxy by NATS request-reply (CONTRACT.md): {@code {prefix}.gateway.info}
@@ -35,10 +36,15 @@ public final class GatewayClient {
     private final Supplier<Connection> connection;
     private final Subjects subjects;
     private final Duration timeout;
+    private final ObjectMapper json;
     private volatile GatewayInfo info;
 
-    /** @param connection the worker's NATS connection, looked up per call (it exists once the worker started) */
-    public GatewayClient(Supplier<Connection> connection, Subjects subjects, Duration timeout) {
+    /**
+     * @param connection the worker's NATS connection, looked up per call (it exists once the worker started)
+     * @param json writes commands and reads answers
+     */
+    public GatewayClient(Supplier<Connection> connection, Subjects subjects, Duration timeout, ObjectMapper json) {
+        this.json = json;
         this.connection = connection;
         this.subjects = subjects;
         this.timeout = timeout;
@@ -60,11 +66,11 @@ public final class GatewayClient {
 
     /** Sends {@code {"op": op, "d": d}} to one shard's connection. */
     public void send(int shard, Opcode op, JsonNode d) throws GatewayException, InterruptedException {
-        ObjectNode command = Event.JSON.createObjectNode().put("op", op.code());
+        ObjectNode command = json.createObjectNode().put("op", op.code());
         command.set("d", d);
         byte[] body;
         try {
-            body = Event.JSON.writeValueAsBytes(command);
+            body = json.writeValueAsBytes(command);
         } catch (IOException e) {
             throw new GatewayException("cannot serialise the command: " + e.getMessage(), false);
         }
@@ -139,11 +145,11 @@ public final class GatewayClient {
                 break;
             }
             try {
-                JsonNode chunk = Event.JSON.readTree(m.getData());
+                JsonNode chunk = json.readTree(m.getData());
                 expected = chunk.path("chunk_count").asInt(1);
                 byIndex.put(chunk.path("chunk_index").asInt(byIndex.size()), chunk);
             } catch (IOException e) {
-                System.getLogger(GatewayClient.class.getName()).log(System.Logger.Level.WARNING,
+                LoggerFactory.getLogger(GatewayClient.class).warn(
                         "ignoring a member chunk that is not JSON on " + m.getSubject() + ": " + e.getMessage());
             }
         }
@@ -177,7 +183,7 @@ public final class GatewayClient {
             throw new GatewayException(what + ": " + describe(reply), true);
         }
         try {
-            return Event.JSON.readTree(reply.getData());
+            return json.readTree(reply.getData());
         } catch (IOException e) {
             throw new GatewayException(what + ": the proxy's answer is not JSON: " + e.getMessage(), false);
         }

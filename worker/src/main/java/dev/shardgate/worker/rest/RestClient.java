@@ -2,7 +2,7 @@ package dev.shardgate.worker.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shardgate.worker.Event;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
@@ -39,16 +39,19 @@ public final class RestClient {
     private final MeterRegistry registry;
     private final HttpClient http;
     private final BooleanSupplier guard;
+    private final ObjectMapper json;
 
-    public RestClient(URI base, Optional<String> secret, MeterRegistry registry) {
+    /** @param json writes request bodies and reads answers */
+    public RestClient(URI base, Optional<String> secret, MeterRegistry registry, ObjectMapper json) {
         // HTTP/1.1 on plain http: the JDK's h2c upgrade attempt is answered 400 by some servers.
-        this(base, secret, registry, HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
+        this(base, secret, registry, json, HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
                 ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build(),
                 () -> true);
     }
 
-    private RestClient(URI base, Optional<String> secret, MeterRegistry registry, HttpClient http,
+    private RestClient(URI base, Optional<String> secret, MeterRegistry registry, ObjectMapper json, HttpClient http,
             BooleanSupplier guard) {
+        this.json = json;
         this.base = base;
         this.secret = secret;
         this.registry = registry;
@@ -61,12 +64,12 @@ public final class RestClient {
      * handler's, whose replica may lose the event's shard while the handler runs.
      */
     public RestClient guarded(BooleanSupplier guard) {
-        return new RestClient(base, secret, registry, http, guard);
+        return new RestClient(base, secret, registry, json, http, guard);
     }
 
     /** {@code POST /channels/{channel_id}/messages} with {@code {"content": ...}}. */
     public JsonNode createMessage(String channelId, String content) throws RestException, InterruptedException {
-        return createMessage(channelId, Event.JSON.createObjectNode().put("content", content));
+        return createMessage(channelId, json.createObjectNode().put("content", content));
     }
 
     public JsonNode createMessage(String channelId, ObjectNode message) throws RestException, InterruptedException {
@@ -101,7 +104,7 @@ public final class RestClient {
     /** Answers an interaction with a message ({@code {"type":4,"data":{"content":...}}}). */
     public void replyToInteraction(String interactionId, String token, String content)
             throws RestException, InterruptedException {
-        ObjectNode response = Event.JSON.createObjectNode().put("type", 4);
+        ObjectNode response = json.createObjectNode().put("type", 4);
         response.putObject("data").put("content", content);
         interactionCallback(interactionId, token, response);
     }
@@ -134,7 +137,7 @@ public final class RestClient {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
             try {
-                request.method(method, HttpRequest.BodyPublishers.ofByteArray(Event.JSON.writeValueAsBytes(body)))
+                request.method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
                         .header("Content-Type", "application/json");
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot serialise the request body: " + e.getMessage(), e);
@@ -164,7 +167,7 @@ public final class RestClient {
             throw new RestException(method + " " + redact(route) + " answered " + response.statusCode() + ": "
                     + (text.length() > 500 ? text.substring(0, 500) + "..." : text), response.statusCode(), text);
         }
-        return new RestResponse(response.statusCode(), response.headers(), response.body());
+        return new RestResponse(response.statusCode(), response.headers(), response.body(), json);
     }
 
     private void record(Timer.Sample sample, String method, String status) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.testkit.NatsServerProcess;
-import dev.shardgate.worker.Event;
 import dev.shardgate.worker.EventStream;
 import dev.shardgate.worker.FakeRestProxy;
 import dev.shardgate.worker.Worker;
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** The example bot of CONTRACT.md, fed events through JetStream, answering through a REST proxy stand-in. */
 class ExampleBotTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     @Test
     void aRestProxyThatIsDownPausesAndRetriesVisiblyAndTheEventIsAnsweredOnceItComes() throws Exception {
         int metricsPort = NatsServerProcess.freePort();
@@ -91,8 +92,8 @@ class ExampleBotTest {
                 var byPath = rest.requests().stream()
                         .collect(java.util.stream.Collectors.toMap(FakeRestProxy.Request::path, r -> r));
                 assertEquals("{\"content\":\"pong\"}", byPath.get("/api/v10/channels/42/messages").body());
-                assertEquals(Event.JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"),
-                        Event.JSON.readTree(byPath.get("/api/v10/interactions/" + id + "/abc/callback").body()));
+                assertEquals(JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"),
+                        JSON.readTree(byPath.get("/api/v10/interactions/" + id + "/abc/callback").body()));
                 await().atMost(Duration.ofSeconds(30)).until(() -> worker.registry().find("shardgate.worker.events")
                         .tag("outcome", "handled").counters().stream().mapToDouble(c -> c.count()).sum() == 4);
                 assertEquals(2, rest.requests().size(), "the bot's own message and 'hello' got no answer");

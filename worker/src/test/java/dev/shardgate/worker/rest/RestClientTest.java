@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.testkit.NatsServerProcess;
-import dev.shardgate.worker.Event;
 import dev.shardgate.worker.FakeRestProxy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class RestClientTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private FakeRestProxy proxy;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
@@ -31,7 +32,7 @@ class RestClientTest {
     }
 
     private RestClient client(Optional<String> secret) {
-        return new RestClient(URI.create(proxy.url()), secret, registry);
+        return new RestClient(URI.create(proxy.url()), secret, registry, JSON);
     }
 
     @Test
@@ -47,7 +48,7 @@ class RestClientTest {
         assertEquals(new FakeRestProxy.Request("POST", "/api/v10/channels/42/messages", "{\"content\":\"pong\"}", null,
                 r.get(0).at()), r.get(0));
         assertEquals("/api/v10/interactions/9/tok-en/callback", r.get(1).path());
-        assertEquals(Event.JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"), Event.JSON.readTree(r.get(1).body()));
+        assertEquals(JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"), JSON.readTree(r.get(1).body()));
         assertEquals("PUT", r.get(2).method());
         assertEquals("/api/v10/channels/42/messages/7/reactions/%F0%9F%91%8D/@me", r.get(2).path());
         assertEquals("DELETE", r.get(3).method());
@@ -72,7 +73,7 @@ class RestClientTest {
     @Test
     void aRestProxyThatIsDownIsARetryableErrorAndCounted() {
         RestClient rest = new RestClient(URI.create("http://127.0.0.1:" + NatsServerProcess.freePort() + "/api/v10"),
-                Optional.empty(), registry);
+                Optional.empty(), registry, JSON);
         RestException e = assertThrows(RestException.class, () -> rest.createMessage("1", "x"));
         assertEquals(0, e.status());
         assertTrue(e.retryable());
