@@ -23,19 +23,40 @@ public final class EventContext {
     private final Optional<Instant> deadline;
     private final BooleanSupplier holdsShard;
     private final ObjectMapper json;
+    private Event event;
 
     /**
      * @param deadline when the event stops being worth answering, if it has such a limit
      * @param holdsShard whether this replica may still act on the event's shard (always true outside ordered mode)
      * @param json the worker's JSON mapper
      */
-    public EventContext(RestClient rest, GatewayClient gateway, Optional<Instant> deadline, BooleanSupplier holdsShard,
+    private EventContext(RestClient rest, GatewayClient gateway, Optional<Instant> deadline, BooleanSupplier holdsShard,
             ObjectMapper json) {
         this.json = json;
         this.rest = rest == null ? null : rest.guarded(holdsShard);
         this.gateway = gateway;
         this.deadline = deadline;
         this.holdsShard = holdsShard;
+    }
+
+    /**
+     * The event with its context attached: what a worker hands its handlers.
+     *
+     * @param bare the event as read from the stream, its whole body included
+     */
+    public static Event attach(Event bare, RestClient rest, GatewayClient gateway, Optional<Instant> deadline,
+            BooleanSupplier holdsShard, ObjectMapper json) {
+        EventContext context = new EventContext(rest, gateway, deadline, holdsShard, json);
+        context.event = bare.withContext(context);
+        return context.event;
+    }
+
+    /** The raw event: type, shard, seq, deliveries and the body's bytes, unparsed. */
+    public Event event() {
+        if (event == null) {
+            throw new IllegalStateException("this context was not attached to an event");
+        }
+        return event;
     }
 
     /** A context without clients, for events built outside a worker (tests, replays of dead letters). */

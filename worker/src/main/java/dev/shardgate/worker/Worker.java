@@ -367,10 +367,14 @@ public final class Worker {
             return this;
         }
 
-        /** The application's JSON mapper, for event bodies, REST and gateway commands; without one, a fresh one. */
+        /**
+         * The application's JSON mapper (its modules and settings) for event bodies, REST and gateway commands. The
+         * worker uses a copy with Discord4J's modules added and unknown fields allowed; the application's instance
+         * is not changed. Without one, a fresh mapper.
+         */
         public Builder json(ObjectMapper json) {
             unfrozen("the JSON mapper");
-            this.json = Objects.requireNonNull(json, "json");
+            this.json = JsonMappers.forDiscord(Objects.requireNonNull(json, "json"));
             return this;
         }
 
@@ -404,9 +408,26 @@ public final class Worker {
             return gateway;
         }
 
+        /**
+         * A handler for a dispatch by name, given the raw event (its bytes, and {@link Event#json()} or
+         * {@link Event#as(Class)} to parse them). A name Discord does not document is logged as a warning: it is
+         * usually a typo, and its handler would never run.
+         */
         public Builder on(String type, EventHandler handler) {
             routes.on(type, handler);
+            if (!Events.KNOWN.contains(type)) {
+                LOG.warn("a handler is registered for " + type + ", which is not a Discord dispatch"
+                        + Events.closest(type).map(k -> " (did you mean " + k + "?)").orElse("")
+                        + "; it runs only if an event of that name is published");
+            }
             return this;
+        }
+
+        /** A typed handler: the body bound to the event type's model, with the context (and the raw event). */
+        public <T> Builder on(EventType<T> type, TypedHandler<T> handler) {
+            Objects.requireNonNull(handler, "handler");
+            Class<T> payload = type.payload();
+            return on(type.name(), event -> handler.handle(event.as(payload), event.context()));
         }
 
         public Builder clock(Clock clock) {

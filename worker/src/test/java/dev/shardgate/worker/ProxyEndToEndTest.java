@@ -119,8 +119,7 @@ class ProxyEndToEndTest {
                         "WORKER_CONSUMER", "example-bot", "WORKER_METRICS_PORT", "0",
                         "REST_PROXY_URL", "http://127.0.0.1:" + rest.port() + "/api/v10"))) {
             long channel = 880000000000000001L;
-            sim.gateway().dispatch(0, "MESSAGE_CREATE", "{\"id\":\"880000000000000002\",\"channel_id\":\""
-                    + channel + "\",\"content\":\"!ping\",\"author\":{\"id\":\"5\",\"username\":\"u\"}}");
+            sim.gateway().dispatch(0, "MESSAGE_CREATE", DiscordPayloads.message(Long.toString(channel), "!ping", false));
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest list = HttpRequest.newBuilder(URI.create(sim.apiUrl() + "/channels/" + channel + "/messages"))
                     .header("Authorization", "Bot sim-token").build();

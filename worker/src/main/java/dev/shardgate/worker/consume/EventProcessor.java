@@ -78,8 +78,7 @@ public final class EventProcessor {
      */
     public void process(Message message, ShardGuard guard) {
         NatsJetStreamMetaData meta = message.metaData();
-        Event bare = toEvent(message, meta);
-        Event event = bare.withContext(new EventContext(rest, gateway, policy.deadline(bare), guard::holds, json));
+        Event event = toEvent(message, meta);
         if (!guard.holds()) {
             fenced(event, "handling");
             return;
@@ -106,7 +105,8 @@ public final class EventProcessor {
                 String object = header(message.getHeaders(), EventHeaders.OBJECT);
                 Event whole = object == null ? event : withLargeBody(message, guard, event, meta, object);
                 if (whole != null) {
-                    handle(handler.get(), message, guard, whole, meta);
+                    handle(handler.get(), message, guard, EventContext.attach(whole, rest, gateway,
+                            policy.deadline(whole), guard::holds, json), meta);
                 }
             }
         }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.testkit.NatsServerProcess;
+import dev.shardgate.worker.DiscordPayloads;
 import dev.shardgate.worker.EventStream;
 import dev.shardgate.worker.FakeRestProxy;
 import dev.shardgate.worker.Worker;
@@ -35,10 +35,10 @@ class ExampleBotTest {
                     "REST_PROXY_URL", "http://127.0.0.1:" + restPort + "/api/v10",
                     "WORKER_METRICS_PORT", Integer.toString(metricsPort), "WORKER_MAX_DELIVERIES", "2",
                     "WORKER_RETRY_BACKOFF", "100ms")));
-            Worker worker = new ExampleBot(builder.rest()).register(builder).build();
+            Worker worker = new ExampleBot().register(builder).build();
             worker.start();
             try {
-                stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("!ping"));
+                stream.publish(0, 1, "MESSAGE_CREATE", DiscordPayloads.message("42", "!ping", false));
                 // more failures than WORKER_MAX_DELIVERIES, all while the proxy is away: none spends a delivery
                 await().atMost(Duration.ofSeconds(30)).until(() -> scrape(metricsPort)
                         .contains("shardgate_worker_transient_retries_total{type=\"MESSAGE_CREATE\"} 3.0"));
@@ -77,16 +77,14 @@ class ExampleBotTest {
             Worker.Builder builder = Worker.builder(WorkerConfig.from(Map.of("NATS_URL", nats.url(),
                     "REST_PROXY_URL", rest.url(), "WORKER_METRICS_PORT", "0",
                     "WORKER_MAX_AGE_INTERACTION_CREATE", "10m")));
-            Worker worker = new ExampleBot(builder.rest()).register(builder).build();
+            Worker worker = new ExampleBot().register(builder).build();
             worker.start();
             try {
-                stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("hello"));
-                stream.publish(0, 2, "MESSAGE_CREATE",
-                        "{\"channel_id\":\"5\",\"content\":\"!ping\",\"author\":{\"id\":\"8\",\"bot\":true}}");
-                stream.publish(0, 3, "MESSAGE_CREATE", EventStream.message("!ping"));
-                long id = Snowflake.fromTimestampMillis(System.currentTimeMillis());
-                stream.publish(1, 1, "INTERACTION_CREATE",
-                        "{\"id\":\"" + id + "\",\"token\":\"abc\",\"type\":2,\"data\":{\"name\":\"ping\"}}");
+                stream.publish(0, 1, "MESSAGE_CREATE", DiscordPayloads.message("42", "hello", false));
+                stream.publish(0, 2, "MESSAGE_CREATE", DiscordPayloads.message("5", "!ping", true));
+                stream.publish(0, 3, "MESSAGE_CREATE", DiscordPayloads.message("42", "!ping", false));
+                long id = DiscordPayloads.freshId();
+                stream.publish(1, 1, "INTERACTION_CREATE", DiscordPayloads.command(id, "ping"));
 
                 await().atMost(Duration.ofSeconds(30)).until(() -> rest.requests().size() == 2);
                 var byPath = rest.requests().stream()
