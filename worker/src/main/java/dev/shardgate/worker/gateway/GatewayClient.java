@@ -103,6 +103,19 @@ public final class GatewayClient {
         }
     }
 
+    /** Sets the bot's custom status ("Custom Status" activity, type 4) and shows it online, on every shard. */
+    public void setCustomStatus(String text) throws GatewayException, InterruptedException {
+        ObjectNode presence = json.createObjectNode().putNull("since").put("status", "online").put("afk", false);
+        presence.putArray("activities").addObject().put("type", 4).put("name", "Custom Status").put("state", text);
+        updatePresence(presence);
+    }
+
+    /** Every member of a guild (op 8 with an empty query and no limit; needs the GUILD_MEMBERS intent). */
+    public MemberChunks requestGuildMembers(long guildId, Duration wait) throws GatewayException, InterruptedException {
+        return requestGuildMembers(json.createObjectNode().put("guild_id", Long.toUnsignedString(guildId))
+                .put("query", "").put("limit", 0), wait);
+    }
+
     /**
      * Sends a request guild members (op 8) with a fresh nonce and returns the chunks that answer it.
      *

@@ -109,6 +109,25 @@ public final class RestClient {
         interactionCallback(interactionId, token, response);
     }
 
+    /**
+     * {@code PUT /applications/{application_id}/commands}: the bot's global slash commands become exactly these.
+     *
+     * @param commands a JSON array of application command objects, as Discord documents them
+     */
+    public JsonNode overwriteGlobalCommands(String applicationId, String commands)
+            throws RestException, InterruptedException {
+        JsonNode body;
+        try {
+            body = json.readTree(commands);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the commands are not JSON: " + e.getMessage(), e);
+        }
+        if (!body.isArray()) {
+            throw new IllegalArgumentException("the commands must be a JSON array");
+        }
+        return request("PUT", "/applications/" + id(applicationId) + "/commands", body).json();
+    }
+
     /** {@code POST /webhooks/{application_id}/{token}}: a follow-up message after the initial response. */
     public JsonNode createFollowup(String applicationId, String token, ObjectNode message)
             throws RestException, InterruptedException {
