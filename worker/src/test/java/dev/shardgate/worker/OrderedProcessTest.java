@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.testkit.JavaProcess;
-import dev.shardgate.testkit.NatsServerProcess;
-import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,39 +34,17 @@ class OrderedProcessTest {
     private record Run(String replica, int shard, long seq, long begin, long end) {
     }
 
-    private NatsServerProcess nats;
-    private EventStream stream;
-    private Path records;
-    private final List<JavaProcess> processes = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        nats = NatsServerProcess.start();
-        stream = new EventStream(nats.url(), "discord");
-        stream.create();
-        records = Files.createTempDirectory("shardgate-ordered");
-    }
-
-    @AfterEach
-    void tearDown() {
-        processes.forEach(JavaProcess::close);
-        stream.close();
-        nats.close();
-    }
+    /** The test's replicas, publisher and records; set for the test's duration. */
+    private RecordingReplicas bed;
 
     private JavaProcess startReplica() {
-        Map<String, String> env = new HashMap<>(Map.of("NATS_URL", nats.url(), "WORKER_METRICS_PORT", "0",
-                "RECORD_FILE", records.resolve("replica-" + processes.size() + ".log").toString(),
-                "WORKER_ORDERED", "true", "SHARD_COUNT", Integer.toString(SHARDS), "WORKER_ACK_WAIT", "2s",
-                "HANDLER_DELAY_MS", "150", "WORKER_DRAIN_TIMEOUT", "15s"));
-        JavaProcess p = JavaProcess.start(RecordingWorker.class, env);
-        processes.add(p);
-        return p;
+        return bed.start(Map.of("WORKER_ORDERED", "true", "SHARD_COUNT", Integer.toString(SHARDS),
+                "WORKER_ACK_WAIT", "2s", "HANDLER_DELAY_MS", "150", "WORKER_DRAIN_TIMEOUT", "15s"));
     }
 
     private List<Run> completedRuns() throws IOException {
         List<Run> runs = new ArrayList<>();
-        try (var files = Files.list(records)) {
+        try (var files = Files.list(bed.records())) {
             for (Path f : files.toList()) {
                 String replica = f.getFileName().toString();
                 Map<String, Long> begun = new HashMap<>();
@@ -102,94 +74,66 @@ class OrderedProcessTest {
         return ids;
     }
 
-    private static Set<String> begunNotDone(Path file) throws IOException {
-        Set<String> open = new HashSet<>();
-        for (String line : Files.readAllLines(file)) {
-            String[] words = line.split(" ");
-            if (words[0].equals("begin")) {
-                open.add(words[1]);
-            } else if (words.length > 1) {
-                open.remove(words[1]);
-            }
-        }
-        return open;
-    }
-
     @Test
     void replicasFrozenKilledJoiningAndLeavingNeverRunAShardTwiceAtOnceNorOutOfOrder() throws Exception {
-        JavaProcess frozen = startReplica();
-        JavaProcess killed = startReplica();
-        JavaProcess leaving = startReplica();
-        AtomicBoolean publishing = new AtomicBoolean(true);
-        AtomicInteger published = new AtomicInteger();
-        Thread publisher = Thread.ofVirtual().start(() -> {
-            while (publishing.get()) {
-                int n = published.get();
-                try {
-                    // seq n on shard n % SHARDS: every shard's seqs increase
-                    stream.publish(n % SHARDS, n, "MESSAGE_CREATE", EventStream.message("o" + n));
-                    published.incrementAndGet();
-                } catch (IOException | JetStreamApiException e) {
-                    System.out.println("retrying publish of event " + n + ": " + e); // its message id dedupes
-                }
-                try {
-                    Thread.sleep(40); // about 25 events/s, 4 per shard: within what 150 ms handlers keep up with
-                } catch (InterruptedException e) {
-                    return;
+        try (RecordingReplicas replicas = new RecordingReplicas()) {
+            bed = replicas;
+            JavaProcess frozen = startReplica();
+            JavaProcess killed = startReplica();
+            JavaProcess leaving = startReplica();
+            // about 25 events/s, 4 per shard: within what 150 ms handlers keep up with
+            RecordingReplicas.Publisher publisher = bed.publishSteadily(SHARDS, Duration.ofMillis(40));
+
+            Path frozenFile = bed.file(0);
+            await().atMost(WAIT).until(() -> handledIds().size() > 40 && Files.exists(frozenFile));
+            // freeze it in the middle of a handler, when possible: that is the run that must not overlap
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
+                    .until(() -> !RecordingReplicas.begunNotDone(frozenFile).isEmpty());
+            frozen.signal("STOP");
+            long frozenAt = System.nanoTime();
+            int beforeFreeze = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > beforeFreeze + 40); // the others took its shards
+            long left = FREEZE.toNanos() - (System.nanoTime() - frozenAt);
+            if (left > 0) {
+                Thread.sleep(left / 1_000_000); // the freeze's length is the scenario: past the lease and the ack wait
+            }
+            frozen.signal("CONT");
+
+            int afterThaw = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > afterThaw + 40);
+            killed.kill();
+            startReplica();
+            int afterKill = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > afterKill + 40);
+            assertNotEquals(-1, leaving.terminate(60), "a SIGTERMed replica leaves within its drain bound");
+            int afterLeave = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > afterLeave + 40);
+            int total = publisher.stop();
+            await().atMost(WAIT).until(() -> handledIds().size() == total);
+            assertTrue(frozen.logText().contains("rejoining"), "the frozen replica found its lease lost once thawed");
+
+            List<Run> runs = completedRuns();
+            Map<Integer, List<Run>> byShard = new HashMap<>();
+            runs.forEach(r -> byShard.computeIfAbsent(r.shard(), s -> new ArrayList<>()).add(r));
+            int redone = runs.size() - total;
+            System.out.printf("ordered under faults: %d events, %d handler runs (%d again after a kill or freeze)%n",
+                    total, runs.size(), redone);
+            for (var entry : byShard.entrySet()) {
+                List<Run> shard = entry.getValue();
+                shard.sort(Comparator.comparingLong(Run::begin).thenComparingLong(Run::end));
+                for (int i = 1; i < shard.size(); i++) {
+                    Run before = shard.get(i - 1);
+                    Run after = shard.get(i);
+                    if (!before.replica().equals(after.replica())) {
+                        assertTrue(before.end() <= after.begin(), "shard " + entry.getKey()
+                                + " ran on two replicas at once: " + before + " and " + after);
+                    }
+                    assertTrue(before.seq() <= after.seq(), "shard " + entry.getKey() + " out of order: " + before
+                            + " then " + after);
                 }
             }
-        });
-
-        Path frozenFile = records.resolve("replica-0.log");
-        await().atMost(WAIT).until(() -> handledIds().size() > 40 && Files.exists(frozenFile));
-        // freeze it in the middle of a handler, when possible: that is the run that must not overlap
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> !begunNotDone(frozenFile).isEmpty());
-        frozen.signal("STOP");
-        long frozenAt = System.nanoTime();
-        int beforeFreeze = handledIds().size();
-        await().atMost(WAIT).until(() -> handledIds().size() > beforeFreeze + 40); // the others took its shards
-        long left = FREEZE.toNanos() - (System.nanoTime() - frozenAt);
-        if (left > 0) {
-            Thread.sleep(left / 1_000_000); // the freeze's length is the scenario: past the lease and the ack wait
+            assertEquals(total, handledIds().size(), "every event handled");
         }
-        frozen.signal("CONT");
 
-        int afterThaw = handledIds().size();
-        await().atMost(WAIT).until(() -> handledIds().size() > afterThaw + 40);
-        killed.kill();
-        startReplica();
-        int afterKill = handledIds().size();
-        await().atMost(WAIT).until(() -> handledIds().size() > afterKill + 40);
-        assertNotEquals(-1, leaving.terminate(60), "a SIGTERMed replica leaves within its drain bound");
-        int afterLeave = handledIds().size();
-        await().atMost(WAIT).until(() -> handledIds().size() > afterLeave + 40);
-        publishing.set(false);
-        publisher.join();
-
-        int total = published.get();
-        await().atMost(WAIT).until(() -> handledIds().size() == total);
-        assertTrue(frozen.logText().contains("rejoining"), "the frozen replica found its lease lost once thawed");
-
-        List<Run> runs = completedRuns();
-        Map<Integer, List<Run>> byShard = new HashMap<>();
-        runs.forEach(r -> byShard.computeIfAbsent(r.shard(), s -> new ArrayList<>()).add(r));
-        int redone = runs.size() - total;
-        System.out.printf("ordered under faults: %d events, %d handler runs (%d again after a kill or freeze)%n",
-                total, runs.size(), redone);
-        for (var entry : byShard.entrySet()) {
-            List<Run> shard = entry.getValue();
-            shard.sort(Comparator.comparingLong(Run::begin).thenComparingLong(Run::end));
-            for (int i = 1; i < shard.size(); i++) {
-                Run before = shard.get(i - 1);
-                Run after = shard.get(i);
-                if (!before.replica().equals(after.replica())) {
-                    assertTrue(before.end() <= after.begin(), "shard " + entry.getKey() + " ran on two replicas at once: "
-                            + before + " and " + after);
-                }
-                assertTrue(before.seq() <= after.seq(), "shard " + entry.getKey() + " out of order: " + before + " then "
-                        + after);
-            }
-        }
-        assertEquals(total, handledIds().size(), "every event handled");
     }
 }

@@ -298,6 +298,24 @@ class WorkerConsumeTest {
     }
 
     @Test
+    void aDrainCutsARetryInPlaceShortAndHandsTheEventBack() throws Exception {
+        stream.create();
+        try (FakeRestProxy proxy = new FakeRestProxy()) {
+            proxy.answer(503, "{}");
+            // the next retry would come 10 s later, the drain may take 3 s: only the drain's signal ends the wait
+            Worker worker = start(Map.of("REST_PROXY_URL", proxy.url(), "WORKER_RETRY_BACKOFF", "10s",
+                    "WORKER_DRAIN_TIMEOUT", "3s"), b -> b.on("MESSAGE_CREATE",
+                            e -> b.rest().createMessage("42", "x")), Clock.systemUTC());
+            stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("retrying"));
+            await().atMost(WAIT).until(() -> worker.registry().find("shardgate.worker.transient.retries").counter()
+                    != null);
+            assertTrue(worker.drain(), "drained within its timeout");
+            assertEquals(1, count(worker, "MESSAGE_CREATE", "failed"), "handed back with a nak, not left to expire");
+            assertEquals(1, proxy.requests().size());
+        }
+    }
+
+    @Test
     void anInteractionAgesFromItsSnowflakeAndIsNeverAnsweredLate() throws Exception {
         stream.create();
         try (FakeRestProxy proxy = new FakeRestProxy()) {

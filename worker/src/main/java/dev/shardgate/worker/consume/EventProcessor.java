@@ -20,6 +20,8 @@ import io.nats.client.impl.NatsJetStreamMetaData;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +49,7 @@ public final class EventProcessor {
     private final RestClient rest;
     private final GatewayClient gateway;
     private final ObjectMapper json;
-    private volatile boolean stopping;
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     public EventProcessor(Router router, DeliveryPolicy policy, DeadLetters deadLetters, WorkerMetrics metrics,
             PullPause pause, RestClient rest, GatewayClient gateway, ObjectMapper json) {
@@ -68,7 +70,7 @@ public final class EventProcessor {
 
     /** A draining replica retries nothing in place: a transient failure then hands the event back to the stream. */
     public void stop() {
-        stopping = true;
+        stopped.countDown();
         pause.resume();
     }
 
@@ -165,7 +167,7 @@ public final class EventProcessor {
                 settle(message, guard, event, Outcome.SKIPPED_TOO_OLD, Message::ack);
                 return;
             }
-            if (stopping || !policy.mayRetryInPlace(Duration.ofNanos(System.nanoTime() - firstFailure))) {
+            if (stopped.getCount() == 0 || !policy.mayRetryInPlace(Duration.ofNanos(System.nanoTime() - firstFailure))) {
                 failed(message, guard, event, meta, "handler", error, FailureKind.UNKNOWN);
                 return;
             }
@@ -174,7 +176,11 @@ public final class EventProcessor {
             metrics.transientRetry(event.type());
             pause.pauseFor(delay);
             try {
-                Thread.sleep(delay.toMillis()); // retry pacing; the ack deadline is extended meanwhile
+                // retry pacing (the ack deadline is extended meanwhile), cut short by a drain
+                if (stopped.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
+                    failed(message, guard, event, meta, "handler", error, FailureKind.UNKNOWN);
+                    return;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 LOG.warn("retry of " + event + " interrupted; the event will be redelivered");
