@@ -94,6 +94,7 @@ public final class Worker {
         this.inFlight = new InFlight(config.maxInFlight());
         this.metrics = new WorkerMetrics(registry, inFlight::running, inFlight::requested, config.maxInFlight());
         metrics.pullPause(pause::paused);
+        metrics.slowHandlers(() -> inFlight.runningLongerThan(config.slowHandler()));
         this.rest = b.rest;
         this.gateway = b.gateway;
     }
@@ -172,7 +173,12 @@ public final class Worker {
             }
         }
         long tick = Math.max(config.ackWait().toMillis() / 3, 100);
-        progress.scheduleAtFixedRate(() -> inFlight.forEachHeld(this::extend), tick, tick, TimeUnit.MILLISECONDS);
+        progress.scheduleAtFixedRate(() -> {
+            inFlight.forEachHeld(this::extend);
+            inFlight.forEachNewlySlow(config.slowHandler(), m -> LOG.warn("the handler of " + m.getSubject()
+                    + " has run for over " + config.slowHandler() + "; its event stays held (its ack deadline extended) "
+                    + "until it returns or the replica drains, and the other slots go on serving"));
+        }, tick, tick, TimeUnit.MILLISECONDS);
         transition(WorkerState.WAITING_FOR_STREAM, WorkerState.RUNNING);
     }
 

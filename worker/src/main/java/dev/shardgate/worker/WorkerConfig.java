@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * @param maxAge age limit of every event type without its own; {@link Duration#ZERO} means no limit
  * @param maxAgeByType age limits per event type ({@code WORKER_MAX_AGE_<TYPE>})
  * @param drainTimeout how long a SIGTERM waits for events in flight before the process exits
+ * @param slowHandler a handler running longer than this is logged once and counted as slow (it keeps its event)
  * @param metricsPort HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}; 0 (the library's
  *     default: no port opens unless asked) disables it; the example bot defaults it to 8082
  */
@@ -46,6 +47,7 @@ public record WorkerConfig(
         Duration maxAge,
         Map<String, Duration> maxAgeByType,
         Duration drainTimeout,
+        Duration slowHandler,
         int metricsPort,
         URI restProxyUrl,
         Optional<String> restProxySecret) {
@@ -67,6 +69,9 @@ public record WorkerConfig(
         maxAgeByType = Map.copyOf(maxAgeByType);
         if (ackWait.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new ConfigException("WORKER_ACK_WAIT must be at least 1s, got " + ackWait);
+        }
+        if (slowHandler.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException("WORKER_SLOW_HANDLER must be at least 1s, got " + slowHandler);
         }
         if (retryBackoff.isNegative()) {
             throw new ConfigException("WORKER_RETRY_BACKOFF must not be negative, got " + retryBackoff);
@@ -122,6 +127,7 @@ public record WorkerConfig(
                 nonNegative("WORKER_MAX_AGE", env.duration("WORKER_MAX_AGE", Duration.ZERO)),
                 byType,
                 nonNegative("WORKER_DRAIN_TIMEOUT", env.duration("WORKER_DRAIN_TIMEOUT", Duration.ofSeconds(20))),
+                env.duration("WORKER_SLOW_HANDLER", Duration.ofMinutes(1)),
                 env.integer("WORKER_METRICS_PORT", 0, 0, 65535),
                 env.uri("REST_PROXY_URL", DEFAULT_REST_PROXY_URL, "http", "https"),
                 env.get("REST_PROXY_SECRET"));
@@ -159,6 +165,7 @@ public record WorkerConfig(
                 + ", maxDeliveries=" + maxDeliveries + ", retryBackoff=" + retryBackoff + ", transientRetryLimit="
                 + transientRetryLimit + ", ackWait=" + ackWait
                 + ", maxAge=" + maxAge + ", maxAgeByType=" + maxAgeByType + ", drainTimeout=" + drainTimeout
+                + ", slowHandler=" + slowHandler
                 + ", metricsPort=" + metricsPort + ", restProxy=" + restProxyUrl
                 + ", restProxySecret=" + (restProxySecret.isPresent() ? "(set)" : "(none)") + "]";
     }

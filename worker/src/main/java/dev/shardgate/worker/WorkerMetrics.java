@@ -75,6 +75,12 @@ public final class WorkerMetrics {
                 .tag("type", type).register(registry).increment();
     }
 
+    /** Handlers running longer than {@code WORKER_SLOW_HANDLER}: stuck ones show here. */
+    public void slowHandlers(Supplier<Number> count) {
+        Gauge.builder("shardgate.worker.handlers.slow", count, c -> c.get().doubleValue())
+                .description("Handlers running longer than WORKER_SLOW_HANDLER").register(registry);
+    }
+
     /** 1 while pulls are paused because handlers meet transient failures. */
     public void pullPause(Supplier<Boolean> paused) {
         Gauge.builder("shardgate.worker.pulls.paused", () -> paused.get() ? 1 : 0)

@@ -298,6 +298,36 @@ class WorkerConsumeTest {
     }
 
     @Test
+    void aHandlerThatBlocksIsReportedSlowKeepsItsEventAndTheOthersAreServed() throws Exception {
+        stream.create();
+        CountDownLatch release = new CountDownLatch(1);
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        AtomicInteger stuckRuns = new AtomicInteger();
+        Worker worker = start(Map.of("WORKER_SLOW_HANDLER", "1s", "WORKER_ACK_WAIT", "1s"), b -> b.on("MESSAGE_CREATE",
+                e -> {
+                    String content = e.json().path("content").asText();
+                    if (content.equals("stuck")) {
+                        stuckRuns.incrementAndGet();
+                        release.await();
+                    }
+                    handled.add(content);
+                }), Clock.systemUTC());
+        try {
+            stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("stuck"));
+            await().atMost(WAIT).until(() -> worker.registry().get("shardgate.worker.handlers.slow").gauge().value() == 1);
+            stream.publish(1, 2, "MESSAGE_CREATE", EventStream.message("next"));
+            await().atMost(WAIT).until(() -> handled.contains("next"));
+            // held past several ack waits, yet never redelivered: its deadline is extended while its handler runs
+            assertEquals(1, consumer().getNumAckPending());
+            assertEquals(1, stuckRuns.get());
+        } finally {
+            release.countDown();
+        }
+        await().atMost(WAIT).until(() -> handled.contains("stuck"));
+        await().atMost(WAIT).until(() -> worker.registry().get("shardgate.worker.handlers.slow").gauge().value() == 0);
+    }
+
+    @Test
     void aDrainCutsARetryInPlaceShortAndHandsTheEventBack() throws Exception {
         stream.create();
         try (FakeRestProxy proxy = new FakeRestProxy()) {

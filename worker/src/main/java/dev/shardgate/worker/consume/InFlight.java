@@ -17,7 +17,18 @@ import java.util.function.Consumer;
 public final class InFlight {
     private final int capacity;
     private final Semaphore slots;
-    private final Map<Message, ShardGuard> held = new ConcurrentHashMap<>();
+    private final Map<Message, Held> held = new ConcurrentHashMap<>();
+
+    /** One held message: its loop's guard, since when, and whether it was already reported slow. */
+    private static final class Held {
+        final ShardGuard guard;
+        final long since = System.nanoTime();
+        boolean reportedSlow;
+
+        Held(ShardGuard guard) {
+            this.guard = guard;
+        }
+    }
 
     public InFlight(int capacity) {
         this.capacity = capacity;
@@ -43,7 +54,7 @@ public final class InFlight {
 
     /** @param guard whether the message may still be extended (ordered mode: the shard is still held) */
     public void begin(Message message, ShardGuard guard) {
-        held.put(message, guard);
+        held.put(message, new Held(guard));
     }
 
     public void end(Message message) {
@@ -63,8 +74,25 @@ public final class InFlight {
 
     /** Runs {@code action} on every held message whose guard still holds (a fenced one is left to expire). */
     public void forEachHeld(Consumer<Message> action) {
-        held.forEach((message, guard) -> {
-            if (guard.holds()) {
+        held.forEach((message, h) -> {
+            if (h.guard.holds()) {
+                action.accept(message);
+            }
+        });
+    }
+
+    /** Handlers running longer than {@code threshold}. */
+    public int runningLongerThan(Duration threshold) {
+        long now = System.nanoTime();
+        return (int) held.values().stream().filter(h -> now - h.since > threshold.toNanos()).count();
+    }
+
+    /** Runs {@code action} once for each message whose handler has run longer than {@code threshold}. */
+    public void forEachNewlySlow(Duration threshold, Consumer<Message> action) {
+        long now = System.nanoTime();
+        held.forEach((message, h) -> {
+            if (now - h.since > threshold.toNanos() && !h.reportedSlow) {
+                h.reportedSlow = true; // only the progress thread reads and writes it
                 action.accept(message);
             }
         });
