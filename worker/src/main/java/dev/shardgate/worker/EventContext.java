@@ -11,8 +11,8 @@ import java.util.function.BooleanSupplier;
 /**
  * What comes with an event to its handler: the REST client, the gateway command client, the event's deadline (an
  * interaction's 3 s for its first answer) and, in ordered mode, whether this replica still holds the event's shard.
- * The REST client it gives refuses to send once the shard is lost, so a handler that resumes after a freeze past
- * its lease cannot act on a shard another replica now runs. Immutable; one per delivery.
+ * The REST and gateway clients it gives refuse to send once the shard is lost, so a handler that resumes after a
+ * freeze past its lease cannot act on a shard another replica now runs. Immutable; one per delivery.
  */
 public final class EventContext {
     private static final EventContext DETACHED = new EventContext(null, null, Optional.empty(), () -> true,
@@ -34,7 +34,7 @@ public final class EventContext {
             ObjectMapper json) {
         this.json = json;
         this.rest = rest == null ? null : rest.guarded(holdsShard);
-        this.gateway = gateway;
+        this.gateway = gateway == null ? null : gateway.guarded(holdsShard);
         this.deadline = deadline;
         this.holdsShard = holdsShard;
     }
@@ -72,7 +72,7 @@ public final class EventContext {
         return rest;
     }
 
-    /** Gateway commands (presence, member chunks, voice state) through the gateway proxy. */
+    /** Gateway commands (presence, member chunks, voice state); in ordered mode nothing is sent once the shard is lost. */
     public GatewayClient gateway() {
         if (gateway == null) {
             throw new IllegalStateException("this event was not delivered by a worker: it has no gateway client");

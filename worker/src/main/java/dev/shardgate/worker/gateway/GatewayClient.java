@@ -23,6 +23,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +39,34 @@ public final class GatewayClient {
     private final Subjects subjects;
     private final Duration timeout;
     private final ObjectMapper json;
-    private volatile GatewayInfo info;
+    /** Shared with the {@link #guarded} copies, so the shard count is asked once. */
+    private final AtomicReference<GatewayInfo> info;
+    private final BooleanSupplier guard;
 
     /**
      * @param connection the worker's NATS connection, looked up per call (it exists once the worker started)
      * @param json writes commands and reads answers
      */
     public GatewayClient(Supplier<Connection> connection, Subjects subjects, Duration timeout, ObjectMapper json) {
+        this(connection, subjects, timeout, json, new AtomicReference<>(), () -> true);
+    }
+
+    private GatewayClient(Supplier<Connection> connection, Subjects subjects, Duration timeout, ObjectMapper json,
+            AtomicReference<GatewayInfo> info, BooleanSupplier guard) {
         this.json = json;
         this.connection = connection;
         this.subjects = subjects;
         this.timeout = timeout;
+        this.info = info;
+        this.guard = guard;
+    }
+
+    /**
+     * The same client that sends a command only while {@code guard} holds: an ordered-mode handler's, whose replica
+     * may lose the event's shard while the handler runs.
+     */
+    public GatewayClient guarded(BooleanSupplier guard) {
+        return new GatewayClient(connection, subjects, timeout, json, info, guard);
     }
 
     /** Asks a proxy for the shard count; the answer is remembered for guild routing. */
@@ -60,7 +79,7 @@ public final class GatewayClient {
         List<Integer> shards = new ArrayList<>();
         reply.path("shards").forEach(s -> shards.add(s.asInt()));
         GatewayInfo answer = new GatewayInfo(count, shards);
-        info = answer;
+        info.set(answer);
         return answer;
     }
 
@@ -170,11 +189,15 @@ public final class GatewayClient {
     }
 
     private int shardCount() throws GatewayException, InterruptedException {
-        GatewayInfo known = info;
+        GatewayInfo known = info.get();
         return (known != null ? known : info()).shardCount();
     }
 
     private JsonNode request(String subject, byte[] body, String what) throws GatewayException, InterruptedException {
+        if (!guard.getAsBoolean()) {
+            throw new GatewayException(what + " not sent: this replica no longer holds the event's shard (another "
+                    + "replica runs it now)", false);
+        }
         Message reply;
         try {
             reply = connection.get().requestWithTimeout(subject, body, timeout).get(timeout.toMillis() + 1000,

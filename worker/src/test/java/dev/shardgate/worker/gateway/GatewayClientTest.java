@@ -107,6 +107,18 @@ class GatewayClientTest {
     }
 
     @Test
+    void aGuardedClientSendsNothingOnceItsGuardFails() throws Exception {
+        boolean[] held = {true};
+        GatewayClient guarded = client.guarded(() -> held[0]);
+        guarded.send(1, Opcode.PRESENCE_UPDATE, JSON.createObjectNode());
+        held[0] = false;
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> guarded.send(1, Opcode.PRESENCE_UPDATE, JSON.createObjectNode()));
+        assertTrue(e.getMessage().contains("no longer holds the event's shard"), e.getMessage());
+        assertEquals(1, received.get(1).size(), "only the command sent while the guard held reached the shard");
+    }
+
+    @Test
     void presenceGoesToEveryShardAndReportsTheOnesThatFailed() {
         GatewayException e = assertThrows(GatewayException.class,
                 () -> client.updatePresence(JSON.createObjectNode().put("status", "online")));

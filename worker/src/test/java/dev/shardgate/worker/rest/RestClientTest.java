@@ -92,6 +92,18 @@ class RestClientTest {
     }
 
     @Test
+    void aGuardedClientSendsNothingOnceItsGuardFails() throws Exception {
+        boolean[] held = {true};
+        RestClient guarded = client(Optional.empty()).guarded(() -> held[0]);
+        guarded.deleteMessage("1", "2");
+        held[0] = false;
+        RestException e = assertThrows(RestException.class, () -> guarded.createMessage("1", "late"));
+        assertEquals(RestClient.STATUS_NOT_SENT, e.status());
+        assertTrue(e.getMessage().contains("no longer holds the event's shard"), e.getMessage());
+        assertEquals(1, proxy.requests().size(), "only the call made while the guard held reached the proxy");
+    }
+
+    @Test
     void idsThatWouldChangeTheRouteAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> client(Optional.empty()).deleteMessage("1/../2", "3"));
         assertTrue(proxy.requests().isEmpty());
