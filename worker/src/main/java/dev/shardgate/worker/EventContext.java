@@ -33,7 +33,7 @@ public final class EventContext {
     private EventContext(RestClient rest, GatewayClient gateway, Optional<Instant> deadline, BooleanSupplier holdsShard,
             ObjectMapper json) {
         this.json = json;
-        this.rest = rest == null ? null : rest.guarded(holdsShard);
+        this.rest = rest == null ? null : rest.guarded(holdsShard).answeringBy(deadline);
         this.gateway = gateway == null ? null : gateway.guarded(holdsShard);
         this.deadline = deadline;
         this.holdsShard = holdsShard;

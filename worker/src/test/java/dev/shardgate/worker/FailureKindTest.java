@@ -22,6 +22,7 @@ class FailureKindTest {
         assertEquals(FailureKind.TRANSIENT, FailureKind.of(new RestException("limited", 429, "")));
         assertEquals(FailureKind.PERMANENT, FailureKind.of(new RestException("Missing Permissions", 403, "")));
         assertEquals(FailureKind.PERMANENT, FailureKind.of(new RestException("Unknown Channel", 404, "")));
+        assertEquals(FailureKind.TRANSIENT, FailureKind.of(new RestException("not sent: deadline passed", -1, "")));
     }
 
     @Test

@@ -374,6 +374,22 @@ class WorkerConsumeTest {
         }
     }
 
+    @Test
+    void anInteractionHandlerSlowerThanTheDeadlineSendsNoLateAnswer() throws Exception {
+        stream.create();
+        try (FakeRestProxy proxy = new FakeRestProxy()) {
+            Worker worker = start(Map.of("REST_PROXY_URL", proxy.url()), b -> b.on("INTERACTION_CREATE", e -> {
+                Thread.sleep(e.context().timeLeft().orElseThrow().toMillis() + 200); // work that outlasts the 3 s
+                e.context().rest().replyToInteraction(e.json().path("id").asText(), "tok", "too late");
+            }), Clock.systemUTC());
+            stream.publish(0, 1, "INTERACTION_CREATE", interaction(Instant.now()));
+            await().atMost(WAIT).until(() -> count(worker, "INTERACTION_CREATE", "skipped_too_old") == 1);
+            assertTrue(proxy.requests().isEmpty(), "no answer after the deadline: " + proxy.requests());
+            assertEquals(0, count(worker, "INTERACTION_CREATE", "dead_lettered"));
+            await().atMost(WAIT).until(() -> consumer().getNumAckPending() == 0);
+        }
+    }
+
     private static String interaction(Instant created) {
         return "{\"id\":\"" + Snowflake.fromTimestampMillis(created.toEpochMilli()) + "\",\"type\":2,\"token\":\"tok\"}";
     }

@@ -154,6 +154,10 @@ public final class EventProcessor {
                 LOG.warn("handler for " + event + " interrupted; the event will be redelivered");
                 return;
             }
+            if (!guard.holds()) {
+                fenced(event, "settling its failure (" + describe(error) + ")");
+                return;
+            }
             FailureKind kind = FailureKind.of(error);
             if (kind != FailureKind.TRANSIENT) {
                 failed(message, guard, event, meta, "handler", error, kind);

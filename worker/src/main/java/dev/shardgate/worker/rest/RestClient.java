@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
@@ -39,18 +40,20 @@ public final class RestClient {
     private final MeterRegistry registry;
     private final HttpClient http;
     private final BooleanSupplier guard;
+    private final Optional<Instant> answerBy;
     private final ObjectMapper json;
 
     /** @param json writes request bodies and reads answers */
     public RestClient(URI base, Optional<String> secret, MeterRegistry registry, ObjectMapper json) {
         // HTTP/1.1 on plain http: the JDK's h2c upgrade attempt is answered 400 by some servers.
-        this(base, secret, registry, json, HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
+        this(base, secret, registry, json, Optional.empty(), HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
                 ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build(),
                 () -> true);
     }
 
-    private RestClient(URI base, Optional<String> secret, MeterRegistry registry, ObjectMapper json, HttpClient http,
-            BooleanSupplier guard) {
+    private RestClient(URI base, Optional<String> secret, MeterRegistry registry, ObjectMapper json,
+            Optional<Instant> answerBy, HttpClient http, BooleanSupplier guard) {
+        this.answerBy = answerBy;
         this.json = json;
         this.base = base;
         this.secret = secret;
@@ -64,7 +67,16 @@ public final class RestClient {
      * handler's, whose replica may lose the event's shard while the handler runs.
      */
     public RestClient guarded(BooleanSupplier guard) {
-        return new RestClient(base, secret, registry, json, http, guard);
+        return new RestClient(base, secret, registry, json, answerBy, http, guard);
+    }
+
+    /**
+     * The same client that sends no interaction callback after {@code answerBy}: an interaction handler's, whose
+     * first answer Discord refuses after 3 s. A late answer is not sent and throws (status
+     * {@link #STATUS_NOT_SENT}, a transient failure), so the worker counts the event as too old.
+     */
+    public RestClient answeringBy(Optional<Instant> answerBy) {
+        return new RestClient(base, secret, registry, json, answerBy, http, guard);
     }
 
     /** {@code POST /channels/{channel_id}/messages} with {@code {"content": ...}}. */
@@ -98,7 +110,12 @@ public final class RestClient {
     /** {@code POST /interactions/{id}/{token}/callback}: the initial response, due within 3 s. */
     public void interactionCallback(String interactionId, String token, ObjectNode response)
             throws RestException, InterruptedException {
-        request("POST", "/interactions/" + id(interactionId) + "/" + token(token) + "/callback", response);
+        String route = "/interactions/" + id(interactionId) + "/" + token(token) + "/callback";
+        if (answerBy.isPresent() && Instant.now().isAfter(answerBy.get())) {
+            throw new RestException("POST " + redact(route) + " not sent: the interaction's answer was due by "
+                    + answerBy.get(), STATUS_NOT_SENT, "");
+        }
+        request("POST", route, response);
     }
 
     /** Answers an interaction with a message ({@code {"type":4,"data":{"content":...}}}). */

@@ -29,8 +29,13 @@ public final class RestException extends Exception implements FailureKind.Classi
         return body;
     }
 
+    /**
+     * Whether trying again may help: the proxy unreachable or silent (0), 429, 5xx; and a request this client did
+     * not send (-1: the shard lost, or the interaction's deadline passed), which the worker then settles by its own
+     * checks (fenced, or too old) rather than as Discord's refusal.
+     */
     public boolean retryable() {
-        return status == 0 || status == 429 || status >= 500;
+        return status <= 0 || status == 429 || status >= 500;
     }
 
     @Override
