@@ -2,6 +2,8 @@ package dev.shardgate.worker;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,7 +22,13 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
-    public MetricsServer(int port, PrometheusMeterRegistry registry, Supplier<WorkerState> state) throws IOException {
+    /**
+     * @param registry a Prometheus registry: the worker's own, or one the application gave
+     * @throws IllegalStateException the registry cannot be scraped as Prometheus text, or the Prometheus registry
+     *     is not on the class path
+     */
+    public MetricsServer(int port, MeterRegistry meters, Supplier<WorkerState> state) throws IOException {
+        PrometheusMeterRegistry registry = prometheus(meters);
         server = HttpServer.create(new InetSocketAddress(port), 0);
         server.setExecutor(executor);
         server.createContext("/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
@@ -31,6 +39,24 @@ public final class MetricsServer implements AutoCloseable {
             reply(ex, s == WorkerState.RUNNING ? 200 : 503, "text/plain", s.name().toLowerCase(Locale.ROOT) + "\n");
         });
         server.start();
+    }
+
+    /** A new Prometheus registry; fails clearly when the optional {@code micrometer-registry-prometheus} is absent. */
+    static MeterRegistry newRegistry() {
+        try {
+            return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("WORKER_METRICS_PORT needs io.micrometer:micrometer-registry-prometheus on "
+                    + "the class path; add it, or set WORKER_METRICS_PORT=0 and serve metrics from your own registry", e);
+        }
+    }
+
+    private static PrometheusMeterRegistry prometheus(MeterRegistry meters) {
+        if (meters instanceof PrometheusMeterRegistry p) {
+            return p;
+        }
+        throw new IllegalStateException("WORKER_METRICS_PORT serves a PrometheusMeterRegistry, and the registry given "
+                + "is a " + meters.getClass().getName() + ": serve it yourself and set WORKER_METRICS_PORT=0");
     }
 
     public int port() {

@@ -7,21 +7,24 @@ import dev.shardgate.worker.consume.DeliveryPolicy;
 import dev.shardgate.worker.consume.EventProcessor;
 import dev.shardgate.worker.consume.InFlight;
 import dev.shardgate.worker.consume.OrderedConsumption;
+import dev.shardgate.worker.consume.PullPause;
 import dev.shardgate.worker.consume.SharedConsumption;
 import dev.shardgate.worker.gateway.GatewayClient;
 import dev.shardgate.worker.gateway.GatewayException;
 import dev.shardgate.worker.rest.RestClient;
 import dev.shardgate.worker.route.Membership;
 import dev.shardgate.worker.route.Router;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.shardgate.worker.route.ShardClaims;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +36,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A worker replica: connects to NATS (reconnecting forever), waits for the event stream, consumes it through
@@ -50,16 +55,20 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class Worker {
-    private static final System.Logger LOG = System.getLogger(Worker.class.getName());
-    private static final Duration MAX_RECONNECT_WAIT = Duration.ofSeconds(10);
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /** NATS reconnects, waiting for the stream and for the shard count. */
+    private static final Backoff RECONNECT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(10));
     private static final Duration GATEWAY_TIMEOUT = Duration.ofSeconds(5);
 
     private final WorkerConfig config;
     private final Router router;
     private final Clock clock;
-    private final PrometheusMeterRegistry registry;
+    private final MeterRegistry registry;
+    private final ObjectMapper json;
+    private final Options natsOptions;
     private final WorkerMetrics metrics;
     private final InFlight inFlight;
+    private final PullPause pause = new PullPause();
     private final RestClient rest;
     private final String replicaId = UUID.randomUUID().toString();
     private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(
@@ -72,15 +81,20 @@ public final class Worker {
     private final GatewayClient gateway;
     private volatile Connection connection;
     private Consumption consumption;
+    private volatile EventProcessor processor;
     private MetricsServer metricsServer;
 
     private Worker(Builder b) {
         this.config = b.config;
         this.router = b.routes.build();
         this.clock = b.clock;
-        this.registry = b.registry;
+        this.registry = b.registry();
+        this.json = b.json();
+        this.natsOptions = b.natsOptions;
         this.inFlight = new InFlight(config.maxInFlight());
-        this.metrics = new WorkerMetrics(registry, inFlight::count);
+        this.metrics = new WorkerMetrics(registry, inFlight::running, inFlight::requested, config.maxInFlight());
+        metrics.pullPause(pause::paused);
+        metrics.slowHandlers(() -> inFlight.runningLongerThan(config.slowHandler()));
         this.rest = b.rest;
         this.gateway = b.gateway;
     }
@@ -105,7 +119,7 @@ public final class Worker {
         return gateway;
     }
 
-    public PrometheusMeterRegistry registry() {
+    public MeterRegistry registry() {
         return registry;
     }
 
@@ -125,24 +139,28 @@ public final class Worker {
         if (config.metricsPort() > 0) {
             synchronized (lock) {
                 metricsServer = new MetricsServer(config.metricsPort(), registry, this::state);
+                LOG.info("serving /metrics, /healthz and /readyz on port " + metricsServer.port());
             }
         }
-        LOG.log(Level.INFO, "starting worker " + replicaId + " with " + config + ", handlers for " + router.types());
+        LOG.info("starting worker " + replicaId + " with " + config + ", handlers for " + router.types());
         connection = Nats.connectReconnectOnConnect(natsOptions());
         DeadLetters deadLetters = new DeadLetters(connection.jetStream(), config.subjects(), config.deadLetterStream());
         if (!awaitStreams(deadLetters)) {
             return;
         }
-        EventProcessor processor = new EventProcessor(router,
-                new DeliveryPolicy(config.maxDeliveries(), config.retryBackoff(), config::maxAgeOf, clock),
-                deadLetters, metrics);
+        processor = new EventProcessor(router,
+                new DeliveryPolicy(config.maxDeliveries(), config.redeliveryBackoff(), config.transientBackoff(),
+                        config.transientRetryLimit(), config::maxAgeOf, clock),
+                deadLetters, metrics, pause, rest, gateway, json);
         Consumers consumers = new Consumers(connection, config.eventsStream(), config.ackWait());
+        String membershipBucket = Membership.bucketName(config.subjects().prefix(), config.consumer());
         Consumption chosen = config.ordered()
                 ? new OrderedConsumption(consumers, config.consumer(), config.subjects(), shardCount(),
-                        new Membership(connection, Membership.bucketName(config.subjects().prefix(), config.consumer()),
-                                replicaId), processor, inFlight, handlers, metrics)
+                        new Membership(connection, membershipBucket, replicaId),
+                        new ShardClaims(connection, ShardClaims.bucketName(membershipBucket)), processor, inFlight,
+                        handlers, metrics)
                 : new SharedConsumption(consumers, config.consumer(), config.subjects(), processor, inFlight,
-                        config.maxInFlight(), handlers);
+                        handlers);
         synchronized (lock) {
             if (state != WorkerState.WAITING_FOR_STREAM) {
                 return;
@@ -155,7 +173,12 @@ public final class Worker {
             }
         }
         long tick = Math.max(config.ackWait().toMillis() / 3, 100);
-        progress.scheduleAtFixedRate(() -> inFlight.forEachHeld(this::extend), tick, tick, TimeUnit.MILLISECONDS);
+        progress.scheduleAtFixedRate(() -> {
+            inFlight.forEachHeld(this::extend);
+            inFlight.forEachNewlySlow(config.slowHandler(), m -> LOG.warn("the handler of " + m.getSubject()
+                    + " has run for over " + config.slowHandler() + "; its event stays held (its ack deadline extended) "
+                    + "until it returns or the replica drains, and the other slots go on serving"));
+        }, tick, tick, TimeUnit.MILLISECONDS);
         transition(WorkerState.WAITING_FOR_STREAM, WorkerState.RUNNING);
     }
 
@@ -174,6 +197,9 @@ public final class Worker {
             setState(WorkerState.DRAINING);
             c = consumption;
         }
+        if (processor != null) {
+            processor.stop();
+        }
         Instant deadline = clock.instant().plus(config.drainTimeout());
         boolean clean = true;
         try {
@@ -181,7 +207,7 @@ public final class Worker {
                 c.stop();
                 clean = c.awaitDone(left(deadline)) && inFlight.awaitIdle(left(deadline));
                 if (!clean) {
-                    LOG.log(Level.WARNING, "drain timeout " + config.drainTimeout() + " reached with " + inFlight.count()
+                    LOG.warn("drain timeout " + config.drainTimeout() + " reached with " + inFlight.running()
                             + " events in flight; they will be redelivered to another replica");
                     c.abort();
                 }
@@ -214,23 +240,20 @@ public final class Worker {
     }
 
     private boolean awaitStreams(DeadLetters deadLetters) throws IOException, InterruptedException {
-        Duration backoff = Duration.ofMillis(200);
         Instant nextLog = Instant.EPOCH;
-        while (state() == WorkerState.WAITING_FOR_STREAM) {
+        for (int failures = 1; state() == WorkerState.WAITING_FOR_STREAM; failures++) {
             try {
                 connection.jetStreamManagement().getStreamInfo(config.eventsStream());
                 deadLetters.ensureStream(connection.jetStreamManagement());
                 return true;
             } catch (JetStreamApiException | IOException e) {
                 if (Instant.now().isAfter(nextLog)) {
-                    LOG.log(Level.INFO, "waiting for stream " + config.eventsStream()
+                    LOG.info("waiting for stream " + config.eventsStream()
                             + " (the gateway proxy creates it): " + e.getMessage());
                     nextLog = Instant.now().plusSeconds(30);
                 }
             }
-            Thread.sleep(backoff.toMillis()); // retry pacing while the proxy is not there yet
-            backoff = backoff.multipliedBy(2).compareTo(MAX_RECONNECT_WAIT) > 0 ? MAX_RECONNECT_WAIT
-                    : backoff.multipliedBy(2);
+            Thread.sleep(RECONNECT.delay(failures).toMillis()); // retry pacing while the proxy is not there yet
         }
         return false;
     }
@@ -239,13 +262,13 @@ public final class Worker {
         if (config.shardCount() > 0) {
             return config.shardCount();
         }
-        while (true) {
+        for (int failures = 1; ; failures++) {
             try {
                 return gateway.info().shardCount();
             } catch (GatewayException e) {
-                LOG.log(Level.INFO, "ordered mode needs the shard count; gateway info: " + e.getMessage()
+                LOG.info("ordered mode needs the shard count; gateway info: " + e.getMessage()
                         + " (set SHARD_COUNT to skip this); retrying");
-                Thread.sleep(1000); // retry pacing while no proxy answers
+                Thread.sleep(RECONNECT.delay(failures).toMillis()); // retry pacing while no proxy answers
             }
         }
     }
@@ -254,24 +277,32 @@ public final class Worker {
         try {
             message.inProgress();
         } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, () -> "cannot extend the ack deadline of " + message.getSubject() + ": " + e);
+            LOG.atDebug().setMessage(() -> "cannot extend the ack deadline of " + message.getSubject() + ": " + e).log();
         }
     }
 
+    /** The application's options, or ours from the config, with our connection listener added. */
     private Options natsOptions() {
-        return Options.builder()
-                .servers(config.natsUrls().toArray(String[]::new))
-                .connectionName("shardgate-worker-" + replicaId)
-                .maxReconnects(-1)
-                .reconnectDelayHandler(attempt -> {
-                    long ms = 100L << Math.min(attempt, 7);
-                    return Duration.ofMillis(Math.min(ms, MAX_RECONNECT_WAIT.toMillis()));
-                })
-                .connectionListener((conn, event) -> {
-                    LOG.log(Level.INFO, "NATS " + event);
-                    metrics.natsEvent(event.name().toLowerCase(Locale.ROOT));
-                })
-                .build();
+        Options.Builder options;
+        ConnectionListener theirs;
+        if (natsOptions != null) {
+            options = new Options.Builder(natsOptions);
+            theirs = natsOptions.getConnectionListener();
+        } else {
+            options = Options.builder()
+                    .servers(config.natsUrls().toArray(String[]::new))
+                    .connectionName("shardgate-worker-" + replicaId)
+                    .maxReconnects(-1)
+                    .reconnectDelayHandler(RECONNECT::delay);
+            theirs = null;
+        }
+        return options.connectionListener((conn, event) -> {
+            LOG.info("NATS " + event);
+            metrics.natsEvent(event.name().toLowerCase(Locale.ROOT));
+            if (theirs != null) {
+                theirs.connectionEvent(conn, event);
+            }
+        }).build();
     }
 
     private void closeConnection() {
@@ -282,7 +313,7 @@ public final class Worker {
         try {
             c.flush(Duration.ofSeconds(2)); // acks are published asynchronously: send them before closing
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "could not flush the last acks (" + e.getMessage() + "); those events are redelivered");
+            LOG.warn("could not flush the last acks (" + e.getMessage() + "); those events are redelivered");
         }
         try {
             c.close();
@@ -307,47 +338,102 @@ public final class Worker {
 
     /** The one place the state changes; callers hold {@link #lock}. */
     private void setState(WorkerState to) {
-        LOG.log(Level.INFO, "worker " + state + " -> " + to);
+        LOG.info("worker " + state + " -> " + to);
         state = to;
         metrics.stateChange(to);
     }
 
     /**
-     * Collects handlers, then builds the worker. The clients handlers call ({@link #rest()}, {@link #gateway()})
-     * come from the builder, so handlers can capture them when they are registered.
+     * Collects handlers and what the application brings, then builds the worker. The clients handlers call
+     * ({@link #rest()}, {@link #gateway()}) come from the builder, so handlers can capture them when they are
+     * registered; they are made on first use with the registry and mapper set before, so set those first.
      */
     public static final class Builder {
         private final WorkerConfig config;
         private final Router.Builder routes = Router.builder();
-        private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        private final RestClient rest;
-        private final GatewayClient gateway;
+        private MeterRegistry registry;
+        private ObjectMapper json;
+        private Options natsOptions;
+        private RestClient rest;
+        private GatewayClient gateway;
         private volatile Worker worker;
         private Clock clock = Clock.systemUTC();
 
         private Builder(WorkerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
-            this.rest = new RestClient(config.restProxyUrl(), config.restProxySecret(), registry);
-            this.gateway = new GatewayClient(() -> {
-                Connection c = worker == null ? null : worker.connection;
-                if (c == null) {
-                    throw new IllegalStateException("the worker is not connected to NATS yet");
-                }
-                return c;
-            }, config.subjects(), GATEWAY_TIMEOUT);
         }
 
-        public RestClient rest() {
+        /**
+         * The application's meter registry, which the worker's meters join. Without one the worker makes its own: a
+         * Prometheus registry when {@code WORKER_METRICS_PORT} asks for the port, else a simple one.
+         */
+        public Builder meterRegistry(MeterRegistry registry) {
+            unfrozen("the meter registry");
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * The application's JSON mapper (its modules and settings) for event bodies, REST and gateway commands. The
+         * worker uses a copy with Discord4J's modules added and unknown fields allowed; the application's instance
+         * is not changed. Without one, a fresh mapper.
+         */
+        public Builder json(ObjectMapper json) {
+            unfrozen("the JSON mapper");
+            this.json = JsonMappers.forDiscord(Objects.requireNonNull(json, "json"));
+            return this;
+        }
+
+        /**
+         * The application's NATS options (servers, TLS, credentials, reconnect policy), used instead of
+         * {@code NATS_URL}; the worker adds only a connection listener for its logs and metrics, and still calls the
+         * application's own listener.
+         */
+        public Builder natsOptions(Options options) {
+            this.natsOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        public synchronized RestClient rest() {
+            if (rest == null) {
+                rest = new RestClient(config.restProxyUrl(), config.restProxySecret(), registry(), json());
+            }
             return rest;
         }
 
-        public GatewayClient gateway() {
+        public synchronized GatewayClient gateway() {
+            if (gateway == null) {
+                gateway = new GatewayClient(() -> {
+                    Connection c = worker == null ? null : worker.connection;
+                    if (c == null) {
+                        throw new IllegalStateException("the worker is not connected to NATS yet");
+                    }
+                    return c;
+                }, config.subjects(), GATEWAY_TIMEOUT, json());
+            }
             return gateway;
         }
 
+        /**
+         * A handler for a dispatch by name, given the raw event (its bytes, and {@link Event#json()} or
+         * {@link Event#as(Class)} to parse them). A name Discord does not document is logged as a warning: it is
+         * usually a typo, and its handler would never run.
+         */
         public Builder on(String type, EventHandler handler) {
             routes.on(type, handler);
+            if (!Events.KNOWN.contains(type)) {
+                LOG.warn("a handler is registered for " + type + ", which is not a Discord dispatch"
+                        + Events.closest(type).map(k -> " (did you mean " + k + "?)").orElse("")
+                        + "; it runs only if an event of that name is published");
+            }
             return this;
+        }
+
+        /** A typed handler: the body bound to the event type's model, with the context (and the raw event). */
+        public <T> Builder on(EventType<T> type, TypedHandler<T> handler) {
+            Objects.requireNonNull(handler, "handler");
+            Class<T> payload = type.payload();
+            return on(type.name(), event -> handler.handle(event.as(payload), event.context()));
         }
 
         public Builder clock(Clock clock) {
@@ -359,8 +445,30 @@ public final class Worker {
             if (worker != null) {
                 throw new IllegalStateException("this builder already built a worker");
             }
+            rest();
+            gateway();
             worker = new Worker(this);
             return worker;
+        }
+
+        private synchronized MeterRegistry registry() {
+            if (registry == null) {
+                registry = config.metricsPort() > 0 ? MetricsServer.newRegistry() : new SimpleMeterRegistry();
+            }
+            return registry;
+        }
+
+        private synchronized ObjectMapper json() {
+            if (json == null) {
+                json = JsonMappers.lenient();
+            }
+            return json;
+        }
+
+        private synchronized void unfrozen(String what) {
+            if (rest != null || gateway != null) {
+                throw new IllegalStateException("set " + what + " before asking the builder for its clients");
+            }
         }
     }
 }

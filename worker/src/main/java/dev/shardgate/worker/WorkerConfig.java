@@ -19,12 +19,17 @@ import java.util.regex.Pattern;
  * @param ordered handle each shard's events in order by partitioning shards over the replicas
  * @param shardCount ordered mode's shard count, or 0 to ask {@code {prefix}.gateway.info}
  * @param maxDeliveries deliveries of one event before it goes to the dead-letter subject
- * @param retryBackoff the delay before the first redelivery of a failed event; it doubles each time
+ * @param retryBackoff the delay before the first redelivery of a failed event, and before the first retry in place
+ *     after a transient failure; it doubles each time
+ * @param transientRetryLimit how long one delivery is retried in place after transient failures before its
+ *     failure counts as a delivery
  * @param ackWait how long the server waits for an ack before redelivering (handlers in flight extend it)
  * @param maxAge age limit of every event type without its own; {@link Duration#ZERO} means no limit
  * @param maxAgeByType age limits per event type ({@code WORKER_MAX_AGE_<TYPE>})
  * @param drainTimeout how long a SIGTERM waits for events in flight before the process exits
- * @param metricsPort HTTP port of {@code /metrics} and {@code /healthz}; 0 disables it
+ * @param slowHandler a handler running longer than this is logged once and counted as slow (it keeps its event)
+ * @param metricsPort HTTP port of {@code /metrics}, {@code /healthz} and {@code /readyz}; 0 (the library's
+ *     default: no port opens unless asked) disables it; the example bot defaults it to 8082
  */
 public record WorkerConfig(
         List<String> natsUrls,
@@ -37,10 +42,12 @@ public record WorkerConfig(
         int shardCount,
         int maxDeliveries,
         Duration retryBackoff,
+        Duration transientRetryLimit,
         Duration ackWait,
         Duration maxAge,
         Map<String, Duration> maxAgeByType,
         Duration drainTimeout,
+        Duration slowHandler,
         int metricsPort,
         URI restProxyUrl,
         Optional<String> restProxySecret) {
@@ -52,12 +59,19 @@ public record WorkerConfig(
     private static final String MAX_AGE_PREFIX = "WORKER_MAX_AGE_";
     /** Discord accepts an interaction's initial response only within 3 s of its creation. */
     static final Duration INTERACTION_MAX_AGE = Duration.ofSeconds(3);
+    /** Redelivery doubling stops here: longer waits only hide a broken handler. */
+    private static final Duration MAX_REDELIVERY_BACKOFF = Duration.ofMinutes(5);
+    /** An outage's end is noticed within this. */
+    private static final Duration MAX_TRANSIENT_BACKOFF = Duration.ofSeconds(30);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_\\-]+");
 
     public WorkerConfig {
         maxAgeByType = Map.copyOf(maxAgeByType);
         if (ackWait.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new ConfigException("WORKER_ACK_WAIT must be at least 1s, got " + ackWait);
+        }
+        if (slowHandler.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new ConfigException("WORKER_SLOW_HANDLER must be at least 1s, got " + slowHandler);
         }
         if (retryBackoff.isNegative()) {
             throw new ConfigException("WORKER_RETRY_BACKOFF must not be negative, got " + retryBackoff);
@@ -107,13 +121,28 @@ public record WorkerConfig(
                 env.integer("SHARD_COUNT", 0, 0, 1_000_000),
                 env.integer("WORKER_MAX_DELIVERIES", 5, 1, 1000),
                 env.duration("WORKER_RETRY_BACKOFF", Duration.ofSeconds(1)),
+                nonNegative("WORKER_TRANSIENT_RETRY_LIMIT", env.duration("WORKER_TRANSIENT_RETRY_LIMIT",
+                        Duration.ofMinutes(5))),
                 env.duration("WORKER_ACK_WAIT", Duration.ofSeconds(30)),
                 nonNegative("WORKER_MAX_AGE", env.duration("WORKER_MAX_AGE", Duration.ZERO)),
                 byType,
                 nonNegative("WORKER_DRAIN_TIMEOUT", env.duration("WORKER_DRAIN_TIMEOUT", Duration.ofSeconds(20))),
-                env.integer("WORKER_METRICS_PORT", 8082, 0, 65535),
+                env.duration("WORKER_SLOW_HANDLER", Duration.ofMinutes(1)),
+                env.integer("WORKER_METRICS_PORT", 0, 0, 65535),
                 env.uri("REST_PROXY_URL", DEFAULT_REST_PROXY_URL, "http", "https"),
                 env.get("REST_PROXY_SECRET"));
+    }
+
+    /** Redeliveries after a failed handler: {@code retryBackoff} doubling, at most 5 minutes. */
+    public Backoff redeliveryBackoff() {
+        return new Backoff(retryBackoff, MAX_REDELIVERY_BACKOFF.compareTo(retryBackoff) < 0 ? retryBackoff
+                : MAX_REDELIVERY_BACKOFF);
+    }
+
+    /** Retries in place after transient failures: {@code retryBackoff} doubling, at most 30 s. */
+    public Backoff transientBackoff() {
+        return new Backoff(retryBackoff, MAX_TRANSIENT_BACKOFF.compareTo(retryBackoff) < 0 ? retryBackoff
+                : MAX_TRANSIENT_BACKOFF);
     }
 
     /** The age limit of one event type; {@link Duration#ZERO} means none. */
@@ -133,8 +162,10 @@ public record WorkerConfig(
         return "WorkerConfig[nats=" + natsUrls + ", prefix=" + subjects.prefix() + ", stream=" + eventsStream
                 + ", deadLetterStream=" + deadLetterStream + ", consumer=" + consumer + ", maxInFlight=" + maxInFlight
                 + ", ordered=" + ordered + ", shardCount=" + (shardCount == 0 ? "auto" : shardCount)
-                + ", maxDeliveries=" + maxDeliveries + ", retryBackoff=" + retryBackoff + ", ackWait=" + ackWait
+                + ", maxDeliveries=" + maxDeliveries + ", retryBackoff=" + retryBackoff + ", transientRetryLimit="
+                + transientRetryLimit + ", ackWait=" + ackWait
                 + ", maxAge=" + maxAge + ", maxAgeByType=" + maxAgeByType + ", drainTimeout=" + drainTimeout
+                + ", slowHandler=" + slowHandler
                 + ", metricsPort=" + metricsPort + ", restProxy=" + restProxyUrl
                 + ", restProxySecret=" + (restProxySecret.isPresent() ? "(set)" : "(none)") + "]";
     }

@@ -17,7 +17,9 @@ import java.util.function.Supplier;
 public final class WorkerMetrics {
     /** What became of one delivery; the {@code outcome} tag of {@code shardgate.worker.events}. */
     public enum Outcome {
-        HANDLED, FAILED, SKIPPED_TOO_OLD, DEAD_LETTERED, UNROUTED;
+        HANDLED, FAILED, SKIPPED_TOO_OLD, DEAD_LETTERED, UNROUTED,
+        /** Ordered mode: not run or not settled because this replica lost the event's shard (left to its new holder). */
+        FENCED;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);
@@ -28,10 +30,21 @@ public final class WorkerMetrics {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicInteger ownedShards = new AtomicInteger();
 
-    public WorkerMetrics(MeterRegistry registry, Supplier<Number> inFlight) {
+    /**
+     * @param running events held with their handler running
+     * @param requested handler slots a fetch asked the server to fill and that are still empty
+     * @param limit the in-flight limit
+     */
+    public WorkerMetrics(MeterRegistry registry, Supplier<Number> running, Supplier<Number> requested, int limit) {
         this.registry = registry;
-        registry.gauge("shardgate.worker.in.flight", inFlight, s -> s.get().doubleValue());
-        registry.gauge("shardgate.worker.consumer.pending", pending);
+        Gauge.builder("shardgate.worker.in.flight", running, s -> s.get().doubleValue())
+                .description("Events this replica holds unacknowledged, each with its handler running").register(registry);
+        Gauge.builder("shardgate.worker.in.flight.limit", () -> limit)
+                .description("WORKER_MAX_IN_FLIGHT: handlers (and unacknowledged events) at most").register(registry);
+        Gauge.builder("shardgate.worker.fetch.requested", requested, s -> s.get().doubleValue())
+                .description("Free handler slots a pending fetch asked the server to fill").register(registry);
+        Gauge.builder("shardgate.worker.consumer.pending", pending, AtomicLong::get)
+                .description("Events the server still held for the consumer, as of the last delivery").register(registry);
         registry.gauge("shardgate.worker.owned.shards", ownedShards);
     }
 
@@ -55,6 +68,25 @@ public final class WorkerMetrics {
                 .tag("type", type).register(registry).record(age);
     }
 
+    /** A delivery retried in place after a transient failure (no delivery spent). */
+    public void transientRetry(String type) {
+        Counter.builder("shardgate.worker.transient.retries")
+                .description("Handler runs retried in place after a transient failure (REST proxy or NATS away, 5xx)")
+                .tag("type", type).register(registry).increment();
+    }
+
+    /** Handlers running longer than {@code WORKER_SLOW_HANDLER}: stuck ones show here. */
+    public void slowHandlers(Supplier<Number> count) {
+        Gauge.builder("shardgate.worker.handlers.slow", count, c -> c.get().doubleValue())
+                .description("Handlers running longer than WORKER_SLOW_HANDLER").register(registry);
+    }
+
+    /** 1 while pulls are paused because handlers meet transient failures. */
+    public void pullPause(Supplier<Boolean> paused) {
+        Gauge.builder("shardgate.worker.pulls.paused", () -> paused.get() ? 1 : 0)
+                .description("1 while this replica holds back its pulls after transient failures").register(registry);
+    }
+
     public void redelivery(String type) {
         Counter.builder("shardgate.worker.redeliveries").description("Deliveries after the first")
                 .tag("type", type).register(registry).increment();
@@ -74,6 +106,27 @@ public final class WorkerMetrics {
         Gauge.builder("shardgate.worker.releasing.shards", count)
                 .description("Ordered mode: shards handed to another replica whose last pull has not ended yet")
                 .register(registry);
+    }
+
+    /** Ordered mode: an event of a shard whose gateway sequence is lower than one handled before it. */
+    public void seqRegression() {
+        Counter.builder("shardgate.worker.seq.regressions")
+                .description("Ordered mode: events whose seq went backwards within their shard's session")
+                .register(registry).increment();
+    }
+
+    /** Ordered mode: a shard's pull loop that ended without being asked to, started again. */
+    public void loopRestart() {
+        Counter.builder("shardgate.worker.loop.restarts")
+                .description("Ordered mode: shard pull loops that died and were started again").register(registry)
+                .increment();
+    }
+
+    /** Ordered mode: every shard dropped at once because this replica's membership lease expired. */
+    public void leaseLost() {
+        Counter.builder("shardgate.worker.lease.losses")
+                .description("Ordered mode: membership leases that expired (a freeze or a cut-off past the TTL)")
+                .register(registry).increment();
     }
 
     public void natsEvent(String kind) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.GatewayProxy;
 import dev.shardgate.config.ConfigSource;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.Test;
 
 /** Worker JVMs behind the real gateway proxy (in this JVM) and the Discord simulator. */
 class ProxyEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int SHARDS = 2;
 
@@ -80,15 +82,15 @@ class ProxyEndToEndTest {
 
     @Test
     void gatewayClientGetsTheShardCountFromTheProxy() throws Exception {
-        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10));
+        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10), JSON);
         GatewayInfo info = gateway.info();
         assertEquals(SHARDS, info.shardCount());
     }
 
     @Test
     void presenceGoesToEveryShardThroughTheProxy() throws Exception {
-        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10));
-        gateway.updatePresence(Event.JSON.readTree(
+        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10), JSON);
+        gateway.updatePresence(JSON.readTree(
                 "{\"since\":null,\"activities\":[],\"status\":\"idle\",\"afk\":false}"));
         await().atMost(WAIT).until(() -> sim.gateway().commands().stream()
                 .filter(c -> c.op() == 3 && c.json().contains("idle")).map(c -> c.shardId()).distinct().count() == SHARDS);
@@ -96,9 +98,9 @@ class ProxyEndToEndTest {
 
     @Test
     void requestGuildMembersReturnsTheRequestersOwnChunks() throws Exception {
-        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10));
+        GatewayClient gateway = new GatewayClient(() -> client, new Subjects("discord"), Duration.ofSeconds(10), JSON);
         long guild = sim.gateway().guildIds(1)[0];
-        ObjectNode request = Event.JSON.createObjectNode().put("guild_id", Long.toUnsignedString(guild))
+        ObjectNode request = JSON.createObjectNode().put("guild_id", Long.toUnsignedString(guild))
                 .put("query", "").put("limit", 5);
         MemberChunks chunks = gateway.requestGuildMembers(request, Duration.ofSeconds(30));
         assertTrue(chunks.complete(), "every chunk arrived");
@@ -117,8 +119,7 @@ class ProxyEndToEndTest {
                         "WORKER_CONSUMER", "example-bot", "WORKER_METRICS_PORT", "0",
                         "REST_PROXY_URL", "http://127.0.0.1:" + rest.port() + "/api/v10"))) {
             long channel = 880000000000000001L;
-            sim.gateway().dispatch(0, "MESSAGE_CREATE", "{\"id\":\"880000000000000002\",\"channel_id\":\""
-                    + channel + "\",\"content\":\"!ping\",\"author\":{\"id\":\"5\",\"username\":\"u\"}}");
+            sim.gateway().dispatch(0, "MESSAGE_CREATE", DiscordPayloads.message(Long.toString(channel), "!ping", false));
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest list = HttpRequest.newBuilder(URI.create(sim.apiUrl() + "/channels/" + channel + "/messages"))
                     .header("Authorization", "Bot sim-token").build();
@@ -170,7 +171,8 @@ class ProxyEndToEndTest {
         Set<String> done = new HashSet<>();
         try (var files = Files.list(records)) {
             for (Path f : files.toList()) {
-                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).forEach(done::add);
+                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.split(" ")[1])
+                        .forEach(done::add);
             }
         }
         return done;

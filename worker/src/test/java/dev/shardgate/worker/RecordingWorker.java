@@ -10,9 +10,12 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A worker JVM for process tests: for each event of RECORD_TYPES (default MESSAGE_CREATE) it appends
- * {@code begin <type>:<shard>:<seq>} to RECORD_FILE, waits HANDLER_DELAY_MS, appends {@code done ...} and returns
- * (then the library acks). Lines reach the kernel before the ack, so they survive SIGKILL and the test can
- * count losses and duplicates exactly.
+ * {@code begin <type>:<shard>:<seq> @<millis>} to RECORD_FILE, waits HANDLER_DELAY_MS, appends
+ * {@code done ... @<millis>} and returns (then the library acks). Lines reach the kernel before the ack, so they
+ * survive SIGKILL and the test can count losses and duplicates exactly. In ordered mode the work counts only if
+ * the replica still held the shard when it ended: the time is read first, then the fence, so a {@code done} line
+ * written late (the process was stopped in between) still carries a moment at which the shard was held; a handler
+ * that finds its shard lost writes {@code fenced ...} instead.
  */
 public final class RecordingWorker {
     static {
@@ -28,11 +31,12 @@ public final class RecordingWorker {
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         EventHandler record = event -> {
             String id = event.type() + ":" + event.shard() + ":" + event.seq();
-            write(out, "begin " + id);
+            write(out, "begin " + id + " @" + System.currentTimeMillis());
             if (delay > 0) {
                 Thread.sleep(delay); // simulated work
             }
-            write(out, "done " + id);
+            long end = System.currentTimeMillis();
+            write(out, (event.context().holdsShard() ? "done " : "fenced ") + id + " @" + end);
         };
         Worker.Builder builder = Worker.builder(WorkerConfig.fromEnvironment());
         for (String type : System.getenv().getOrDefault("RECORD_TYPES", "MESSAGE_CREATE").split(",")) {

@@ -23,6 +23,11 @@ class WorkerConfigTest {
         assertEquals(Duration.ofSeconds(3), c.maxAgeOf("INTERACTION_CREATE"));
         assertEquals(Duration.ZERO, c.maxAgeOf("MESSAGE_CREATE"));
         assertFalse(c.ordered());
+        assertEquals(0, c.metricsPort(), "an embedded library opens no port unless asked");
+        assertEquals(Duration.ofMinutes(5), c.transientRetryLimit());
+        assertEquals(Duration.ofMinutes(1), c.slowHandler());
+        assertEquals(new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5)), c.redeliveryBackoff());
+        assertEquals(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)), c.transientBackoff());
     }
 
     @Test
@@ -43,6 +48,9 @@ class WorkerConfigTest {
         assertMessage("REST_PROXY_URL must be an http or https URL, got 'ftp://x'", Map.of("REST_PROXY_URL", "ftp://x"));
         assertMessage("WORKER_CONSUMER must be letters, digits, '_' or '-', got 'a.b'", Map.of("WORKER_CONSUMER", "a.b"));
         assertMessage("WORKER_ORDERED must be true or false, got 'maybe'", Map.of("WORKER_ORDERED", "maybe"));
+        assertMessage("WORKER_SLOW_HANDLER must be at least 1s, got PT0.5S", Map.of("WORKER_SLOW_HANDLER", "500ms"));
+        assertMessage("WORKER_TRANSIENT_RETRY_LIMIT must be a duration like 500ms, 10s, 5m or 24h, got 'later'",
+                Map.of("WORKER_TRANSIENT_RETRY_LIMIT", "later"));
     }
 
     @Test

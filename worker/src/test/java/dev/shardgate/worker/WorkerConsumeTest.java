@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.testkit.NatsServerProcess;
 import dev.shardgate.worker.consume.DeadLetters;
 import io.micrometer.core.instrument.Counter;
@@ -13,6 +14,7 @@ import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.ConsumerInfo;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +78,7 @@ class WorkerConsumeTest {
                 .on("MESSAGE_CREATE", e -> seen.put(e.json().path("content").asText(), e))
                 .on("INTERACTION_CREATE", e -> seen.put("interaction", e)), Clock.systemUTC());
         stream.publish(3, 17, "MESSAGE_CREATE", EventStream.message("hello"));
-        stream.publish(1, 5, "INTERACTION_CREATE", "{\"id\":\"9\",\"type\":2}");
+        stream.publish(1, 5, "INTERACTION_CREATE", interaction(Instant.now()));
         stream.publish(2, 8, "TYPING_START", "{}");
 
         await().atMost(WAIT).until(() -> seen.size() == 2 && count(worker, "TYPING_START", "unrouted") == 1);
@@ -168,8 +170,16 @@ class WorkerConsumeTest {
             stream.publish(i % 3, i, "MESSAGE_CREATE", EventStream.message("m" + i));
         }
         await().atMost(WAIT).until(() -> running.get() == 4);
-        // the other 16 wait in the stream or the replica's bounded pull buffer, not in handlers
-        assertTrue(consumer().getNumAckPending() <= 8, "pulled at most in-flight + one batch");
+        // the other 16 wait in the stream: a fetch asks only for free slots, so nothing sits unhandled in a buffer
+        Worker worker = workers.get(0);
+        for (int i = 0; i < 3; i++) {
+            // a fetch for a freed slot would show here; none can be sent while every slot is busy
+            assertEquals(4, consumer().getNumAckPending(), "this replica holds exactly its in-flight limit");
+            assertEquals(16, consumer().getNumPending());
+        }
+        assertEquals(4, worker.registry().get("shardgate.worker.in.flight").gauge().value());
+        assertEquals(0, worker.registry().get("shardgate.worker.fetch.requested").gauge().value());
+        assertEquals(4, worker.registry().get("shardgate.worker.in.flight.limit").gauge().value());
         release.countDown();
         await().atMost(WAIT).until(() -> done.get() == 20);
         assertEquals(4, peak.get());
@@ -255,6 +265,133 @@ class WorkerConsumeTest {
         ConsumerInfo info = consumer();
         assertEquals(0, info.getNumPending());
         assertEquals(1, info.getAckFloor().getStreamSequence());
+    }
+
+    @Test
+    void aRestProxyAwayIsRetriedInPlaceWithoutSpendingDeliveriesWhileA403IsDeadLetteredAtOnce() throws Exception {
+        stream.create();
+        try (FakeRestProxy proxy = new FakeRestProxy()) {
+            Map<String, Integer> deliveries = new ConcurrentHashMap<>();
+            Worker worker = start(Map.of("REST_PROXY_URL", proxy.url(), "WORKER_MAX_DELIVERIES", "2"), b -> b.on("MESSAGE_CREATE", e -> {
+                String content = e.json().path("content").asText();
+                deliveries.merge(content, (int) e.deliveries(), Math::max);
+                b.rest().createMessage(content.equals("forbidden") ? "403" : "42", content);
+            }), Clock.systemUTC());
+            // more transient failures than WORKER_MAX_DELIVERIES: none of them may spend a delivery
+            proxy.answerNext(4, 503);
+            stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("outage"));
+            await().atMost(WAIT).until(() -> count(worker, "MESSAGE_CREATE", "handled") == 1);
+            assertEquals(5, proxy.requests().size(), "4 answered 503, the fifth went through");
+            assertEquals(1, deliveries.get("outage"), "retried in place: the server delivered it once");
+            assertEquals(4, worker.registry().get("shardgate.worker.transient.retries").counter().count());
+            assertEquals(0, worker.registry().get("shardgate.worker.pulls.paused").gauge().value(), "resumed");
+
+            proxy.answer(403, "{\"code\":50013,\"message\":\"Missing Permissions\"}");
+            stream.publish(0, 2, "MESSAGE_CREATE", EventStream.message("forbidden"));
+            Message dead = nextDeadLetter();
+            assertTrue(dead.getHeaders().getFirst(DeadLetters.ERROR).contains("Missing Permissions"),
+                    dead.getHeaders().getFirst(DeadLetters.ERROR));
+            assertEquals("1", dead.getHeaders().getFirst(DeadLetters.DELIVERIES), "dead-lettered at the first failure");
+            assertEquals(6, proxy.requests().size(), "a 403 is never repeated");
+            assertEquals(0, count(worker, "MESSAGE_CREATE", "failed"));
+        }
+    }
+
+    @Test
+    void aHandlerThatBlocksIsReportedSlowKeepsItsEventAndTheOthersAreServed() throws Exception {
+        stream.create();
+        CountDownLatch release = new CountDownLatch(1);
+        Set<String> handled = ConcurrentHashMap.newKeySet();
+        AtomicInteger stuckRuns = new AtomicInteger();
+        Worker worker = start(Map.of("WORKER_SLOW_HANDLER", "1s", "WORKER_ACK_WAIT", "2s"), b -> b.on("MESSAGE_CREATE",
+                e -> {
+                    String content = e.json().path("content").asText();
+                    if (content.equals("stuck")) {
+                        stuckRuns.incrementAndGet();
+                        release.await();
+                    }
+                    handled.add(content);
+                }), Clock.systemUTC());
+        try {
+            stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("stuck"));
+            await().atMost(WAIT).until(() -> worker.registry().get("shardgate.worker.handlers.slow").gauge().value() == 1);
+            stream.publish(1, 2, "MESSAGE_CREATE", EventStream.message("next"));
+            await().atMost(WAIT).until(() -> handled.contains("next"));
+            // held past several ack waits, yet never redelivered: its deadline is extended while its handler runs.
+            // Nothing signals "not redelivered": the assertion is that 2.5 ack waits pass without it.
+            Thread.sleep(5000);
+            assertEquals(1, consumer().getNumAckPending());
+            assertEquals(1, stuckRuns.get());
+        } finally {
+            release.countDown();
+        }
+        await().atMost(WAIT).until(() -> handled.contains("stuck"));
+        await().atMost(WAIT).until(() -> worker.registry().get("shardgate.worker.handlers.slow").gauge().value() == 0);
+    }
+
+    @Test
+    void aDrainCutsARetryInPlaceShortAndHandsTheEventBack() throws Exception {
+        stream.create();
+        try (FakeRestProxy proxy = new FakeRestProxy()) {
+            proxy.answer(503, "{}");
+            // the next retry would come 10 s later, the drain may take 3 s: only the drain's signal ends the wait
+            Worker worker = start(Map.of("REST_PROXY_URL", proxy.url(), "WORKER_RETRY_BACKOFF", "10s",
+                    "WORKER_DRAIN_TIMEOUT", "3s"), b -> b.on("MESSAGE_CREATE",
+                            e -> b.rest().createMessage("42", "x")), Clock.systemUTC());
+            stream.publish(0, 1, "MESSAGE_CREATE", EventStream.message("retrying"));
+            await().atMost(WAIT).until(() -> worker.registry().find("shardgate.worker.transient.retries").counter()
+                    != null);
+            assertTrue(worker.drain(), "drained within its timeout");
+            assertEquals(1, count(worker, "MESSAGE_CREATE", "failed"), "handed back with a nak, not left to expire");
+            assertEquals(1, proxy.requests().size());
+        }
+    }
+
+    @Test
+    void anInteractionAgesFromItsSnowflakeAndIsNeverAnsweredLate() throws Exception {
+        stream.create();
+        try (FakeRestProxy proxy = new FakeRestProxy()) {
+            AtomicInteger runs = new AtomicInteger();
+            Worker worker = start(Map.of("REST_PROXY_URL", proxy.url()), b -> b.on("INTERACTION_CREATE", e -> {
+                runs.incrementAndGet();
+                b.rest().replyToInteraction(e.json().path("id").asText(), "tok", "pong");
+            }), Clock.systemUTC());
+            // created 5 s ago, stored now: Discord no longer takes an answer
+            stream.publish(0, 1, "INTERACTION_CREATE", interaction(Instant.now().minusSeconds(5)));
+            await().atMost(WAIT).until(() -> count(worker, "INTERACTION_CREATE", "skipped_too_old") == 1);
+            assertEquals(0, runs.get());
+
+            // created 2 s ago and the REST proxy answers 503 throughout: retried until just before the deadline
+            proxy.answer(503, "{}");
+            Instant created = Instant.now().minusSeconds(2);
+            stream.publish(0, 2, "INTERACTION_CREATE", interaction(created));
+            await().atMost(WAIT).until(() -> count(worker, "INTERACTION_CREATE", "skipped_too_old") == 2);
+            assertTrue(runs.get() >= 2, "retried in place while there was time: " + runs.get());
+            for (FakeRestProxy.Request r : proxy.requests()) {
+                assertTrue(r.at().isBefore(created.plusSeconds(3)), "answer attempted after the deadline: " + r.at());
+            }
+            await().atMost(WAIT).until(() -> consumer().getNumAckPending() == 0);
+        }
+    }
+
+    @Test
+    void anInteractionHandlerSlowerThanTheDeadlineSendsNoLateAnswer() throws Exception {
+        stream.create();
+        try (FakeRestProxy proxy = new FakeRestProxy()) {
+            Worker worker = start(Map.of("REST_PROXY_URL", proxy.url()), b -> b.on("INTERACTION_CREATE", e -> {
+                Thread.sleep(e.context().timeLeft().orElseThrow().toMillis() + 200); // work that outlasts the 3 s
+                e.context().rest().replyToInteraction(e.json().path("id").asText(), "tok", "too late");
+            }), Clock.systemUTC());
+            stream.publish(0, 1, "INTERACTION_CREATE", interaction(Instant.now()));
+            await().atMost(WAIT).until(() -> count(worker, "INTERACTION_CREATE", "skipped_too_old") == 1);
+            assertTrue(proxy.requests().isEmpty(), "no answer after the deadline: " + proxy.requests());
+            assertEquals(0, count(worker, "INTERACTION_CREATE", "dead_lettered"));
+            await().atMost(WAIT).until(() -> consumer().getNumAckPending() == 0);
+        }
+    }
+
+    private static String interaction(Instant created) {
+        return "{\"id\":\"" + Snowflake.fromTimestampMillis(created.toEpochMilli()) + "\",\"type\":2,\"token\":\"tok\"}";
     }
 
     private Message nextDeadLetter() throws Exception {

@@ -6,20 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.testkit.JavaProcess;
-import dev.shardgate.testkit.NatsServerProcess;
-import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,58 +23,32 @@ import org.junit.jupiter.api.Test;
 class WorkerProcessTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
-    private NatsServerProcess nats;
-    private EventStream stream;
-    private Path records;
-    private final List<JavaProcess> processes = new ArrayList<>();
-    private int replicas;
+    private RecordingReplicas bed;
 
     @BeforeEach
     void setUp() throws Exception {
-        nats = NatsServerProcess.start();
-        stream = new EventStream(nats.url(), "discord");
-        stream.create();
-        records = Files.createTempDirectory("shardgate-records");
+        bed = new RecordingReplicas();
     }
 
     @AfterEach
-    void tearDown() throws Exception {
-        processes.forEach(JavaProcess::close);
-        stream.close();
-        nats.close();
+    void tearDown() {
+        bed.close();
     }
 
     private JavaProcess startWorker(Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>(Map.of("NATS_URL", nats.url(), "WORKER_METRICS_PORT", "0",
-                "RECORD_FILE", records.resolve("replica-" + replicas++ + ".log").toString()));
-        env.putAll(extra);
-        JavaProcess p = JavaProcess.start(RecordingWorker.class, env);
-        processes.add(p);
-        return p;
+        return bed.start(extra);
     }
 
     /** Every "done" line of every replica. */
     private List<String> done() throws IOException {
         List<String> lines = new ArrayList<>();
-        try (var files = Files.list(records)) {
+        try (var files = Files.list(bed.records())) {
             for (Path f : files.toList()) {
-                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.substring(5))
+                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.split(" ")[1])
                         .forEach(lines::add);
             }
         }
         return lines;
-    }
-
-    private static Set<String> begunNotDone(Path file) throws IOException {
-        Set<String> open = new HashSet<>();
-        for (String line : Files.readAllLines(file)) {
-            if (line.startsWith("begin ")) {
-                open.add(line.substring(6));
-            } else if (line.startsWith("done ")) {
-                open.remove(line.substring(5));
-            }
-        }
-        return open;
     }
 
     @Test
@@ -87,40 +56,18 @@ class WorkerProcessTest {
         Map<String, String> env = Map.of("HANDLER_DELAY_MS", "20", "WORKER_MAX_IN_FLIGHT", "8");
         startWorker(env);
         startWorker(env);
-        AtomicBoolean publishing = new AtomicBoolean(true);
-        AtomicInteger published = new AtomicInteger();
-        Thread publisher = Thread.ofVirtual().start(() -> {
-            while (publishing.get()) {
-                int n = published.get();
-                try {
-                    stream.publish(n % 4, n, "MESSAGE_CREATE", EventStream.message("e" + n));
-                    published.incrementAndGet();
-                } catch (IOException | JetStreamApiException e) {
-                    // A publish can time out on a busy machine; dying here would starve the rounds below. Retry
-                    // the same event: its message id makes a retry of a publish that did land a no-op.
-                    System.out.println("retrying publish of event " + n + ": " + e);
-                }
-                try {
-                    Thread.sleep(10); // a steady rate, at most 100 events/s
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        RecordingReplicas.Publisher publisher = bed.publishSteadily(4, Duration.ofMillis(10)); // at most 100/s
 
         for (int round = 0; round < 3; round++) {
-            JavaProcess oldest = processes.get(round);
+            JavaProcess oldest = bed.processes().get(round);
             int before = done().size();
             await().atMost(WAIT).until(() -> done().size() > before + 50); // both replicas are busy
             int exit = oldest.terminate(60);
             assertNotEquals(-1, exit, "a SIGTERMed worker exits within its drain bound");
             startWorker(env);
         }
-        await().atMost(WAIT).until(() -> done().size() > published.get() / 2);
-        publishing.set(false);
-        publisher.join();
-
-        int total = published.get();
+        await().atMost(WAIT).until(() -> done().size() > publisher.published() / 2);
+        int total = publisher.stop();
         await().atMost(WAIT).until(() -> new HashSet<>(done()).size() == total);
         List<String> all = done();
         Set<String> distinct = new HashSet<>(all);
@@ -135,21 +82,22 @@ class WorkerProcessTest {
         Map<String, String> env = Map.of("HANDLER_DELAY_MS", "1500", "WORKER_MAX_IN_FLIGHT", "4",
                 "WORKER_ACK_WAIT", "3s");
         JavaProcess victim = startWorker(env);
-        Path victimFile = records.resolve("replica-0.log");
+        Path victimFile = bed.file(0);
         await().atMost(WAIT).until(() -> victim.logText().contains("-> RUNNING"));
         for (int n = 0; n < 12; n++) {
-            stream.publish(n % 4, n, "MESSAGE_CREATE", EventStream.message("k" + n));
+            bed.stream().publish(n % 4, n, "MESSAGE_CREATE", EventStream.message("k" + n));
         }
-        await().atMost(WAIT).until(() -> Files.exists(victimFile) && !begunNotDone(victimFile).isEmpty());
+        await().atMost(WAIT).until(() -> Files.exists(victimFile) && !RecordingReplicas.begunNotDone(victimFile).isEmpty());
         startWorker(env);
         victim.kill();
-        Set<String> interrupted = begunNotDone(victimFile);
+        Set<String> interrupted = RecordingReplicas.begunNotDone(victimFile);
         assertTrue(!interrupted.isEmpty());
 
         await().atMost(WAIT).until(() -> new HashSet<>(done()).size() == 12);
-        List<String> survivor = Files.readAllLines(records.resolve("replica-1.log"));
+        List<String> survivor = Files.readAllLines(bed.file(1));
         for (String event : interrupted) {
-            assertTrue(survivor.contains("done " + event), event + " was redelivered to the surviving replica");
+            assertTrue(survivor.stream().anyMatch(l -> l.startsWith("done " + event + " ")),
+                    event + " was redelivered to the surviving replica");
         }
     }
 }

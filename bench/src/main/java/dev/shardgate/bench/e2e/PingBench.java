@@ -132,7 +132,11 @@ public final class PingBench {
         long guild = sim.gateway().guildIds(shard)[0];
         String d = "{\"id\":\"" + (CHANNEL_BASE + 500_000 + i) + "\",\"channel_id\":\"" + (CHANNEL_BASE + i)
                 + "\",\"guild_id\":\"" + guild + "\",\"content\":\"!ping\",\"author\":{\"id\":\"80351110224678912\","
-                + "\"username\":\"pinger\",\"bot\":false},\"type\":0}";
+                + "\"username\":\"pinger\",\"discriminator\":\"0\",\"avatar\":null,\"bot\":false},\"type\":0,"
+                // the fields Discord always sends, which the worker's typed model requires
+                + "\"timestamp\":\"2026-01-01T00:00:00.000000+00:00\",\"edited_timestamp\":null,\"tts\":false,"
+                + "\"mention_everyone\":false,\"mentions\":[],\"mention_roles\":[],\"attachments\":[],\"embeds\":[],"
+                + "\"pinned\":false}";
         long t0 = System.nanoTime();
         if (sim.gateway().dispatch(shard, "MESSAGE_CREATE", d) != 1) {
             throw new IllegalStateException("shard " + shard + " has no live session to send the ping on");

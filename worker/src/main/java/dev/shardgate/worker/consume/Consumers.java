@@ -1,6 +1,5 @@
 package dev.shardgate.worker.consume;
 
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
 import io.nats.client.ConsumerContext;
 import io.nats.client.JetStreamApiException;
@@ -17,8 +16,6 @@ import java.time.Duration;
  * the server drop an event silently.
  */
 public final class Consumers {
-    /** Short pulls let a draining worker learn quickly that nothing more is on its way. */
-    static final Duration PULL_EXPIRY = Duration.ofSeconds(2);
 
     private final Connection connection;
     private final String stream;
@@ -33,9 +30,8 @@ public final class Consumers {
     /**
      * @param maxAckPending how many of its events may be unacknowledged at once across all replicas;
      *     1 makes the consumer strictly ordered
-     * @param batch how many messages one replica asks for ahead of handling them; 1 pulls one at a time
      */
-    public MessageSource open(String durable, String filter, long maxAckPending, int batch)
+    public MessageSource open(String durable, String filter, long maxAckPending)
             throws IOException, JetStreamApiException {
         ConsumerConfiguration config = ConsumerConfiguration.builder()
                 .durable(durable)
@@ -48,7 +44,6 @@ public final class Consumers {
                 .build();
         connection.jetStreamManagement().addOrUpdateConsumer(stream, config);
         ConsumerContext context = connection.jetStream().getConsumerContext(stream, durable);
-        return batch == 1 ? MessageSource.oneAtATime(context) : MessageSource.pullingAhead(
-                context.iterate(ConsumeOptions.builder().batchSize(batch).expiresIn(PULL_EXPIRY.toMillis()).build()));
+        return new MessageSource(context);
     }
 }

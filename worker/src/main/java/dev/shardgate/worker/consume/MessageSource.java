@@ -1,85 +1,68 @@
 package dev.shardgate.worker.consume;
 
 import io.nats.client.ConsumerContext;
-import io.nats.client.IterableConsumer;
+import io.nats.client.FetchConsumeOptions;
+import io.nats.client.FetchConsumer;
 import io.nats.client.Message;
 import java.time.Duration;
+import org.slf4j.LoggerFactory;
 
-/** Where a {@link PullLoop} takes messages from; used by the loop's thread only, except {@link #stop()}. */
-public interface MessageSource extends AutoCloseable {
-    Duration MIN_PULL = Duration.ofSeconds(1);
+/**
+ * A durable consumer read by fetches that each ask for exactly as many messages as the {@link PullLoop} has free
+ * handler slots: nothing waits in a client buffer beyond what is about to be handled, so a replica never holds more
+ * unacknowledged events than its in-flight limit, and every one it holds has a handler (whose ack deadline is
+ * extended). Used by its loop's thread, except {@link #stop()}.
+ */
+public final class MessageSource implements AutoCloseable {
+    /** The server rejects pulls that expire in under a second. */
+    static final Duration MIN_PULL = Duration.ofSeconds(1);
 
-    /** The next message, or null if none came in time. */
-    Message next(Duration wait) throws Exception;
+    private final ConsumerContext consumer;
+    private volatile FetchConsumer current;
+    private volatile boolean stopped;
 
-    /** Asks for no more messages; what is already on its way is still returned by {@link #next}. */
-    void stop();
-
-    /** Stopped, and nothing more can arrive. */
-    boolean isFinished();
-
-    @Override
-    void close();
-
-    /** Pulls ahead, up to a batch, while earlier messages are handled: for the shared consumer. */
-    static MessageSource pullingAhead(IterableConsumer consumer) {
-        return new MessageSource() {
-            @Override
-            public Message next(Duration wait) throws Exception {
-                return consumer.nextMessage(wait);
-            }
-
-            @Override
-            public void stop() {
-                consumer.stop();
-            }
-
-            @Override
-            public boolean isFinished() {
-                return consumer.isFinished();
-            }
-
-            @Override
-            public void close() {
-                try {
-                    consumer.close();
-                } catch (Exception e) {
-                    System.getLogger(MessageSource.class.getName()).log(System.Logger.Level.DEBUG,
-                            () -> "closing " + consumer.getConsumerName() + ": " + e);
-                }
-            }
-        };
+    MessageSource(ConsumerContext consumer) {
+        this.consumer = consumer;
     }
 
-    /**
-     * One pull per message, issued only after the previous one was settled: for ordered consumers with one
-     * event in flight, where a pull waiting at the server while the previous event is unacknowledged stalls
-     * on nats-server 2.9 until the client's heartbeat alarm.
-     */
-    static MessageSource oneAtATime(ConsumerContext consumer) {
-        return new MessageSource() {
-            private volatile boolean stopped;
+    /** Starts a fetch of at most {@code max} messages that ends after {@code expiry}. */
+    void fetch(int max, Duration expiry) throws Exception {
+        current = consumer.fetch(FetchConsumeOptions.builder().maxMessages(max)
+                .expiresIn((expiry.compareTo(MIN_PULL) < 0 ? MIN_PULL : expiry).toMillis()).build());
+        if (stopped) {
+            current.stop();
+        }
+    }
 
-            @Override
-            public Message next(Duration wait) throws Exception {
-                // the server rejects pulls that expire in under a second
-                return stopped ? null : consumer.next(wait.compareTo(MIN_PULL) < 0 ? MIN_PULL : wait);
-            }
+    /** The current fetch's next message, as soon as it arrives; null once the fetch has ended. */
+    Message next() throws Exception {
+        return current.nextMessage();
+    }
 
-            @Override
-            public void stop() {
-                stopped = true;
-            }
+    /** Asks for no more messages; what is already on its way is still returned by {@link #next}. */
+    void stop() {
+        stopped = true;
+        FetchConsumer f = current;
+        if (f != null) {
+            f.stop();
+        }
+    }
 
-            @Override
-            public boolean isFinished() {
-                return stopped;
-            }
+    boolean stopped() {
+        return stopped;
+    }
 
-            @Override
-            public void close() {
-                stopped = true;
+    @Override
+    public void close() {
+        stop();
+        FetchConsumer f = current;
+        if (f != null) {
+            try {
+                f.close();
+            } catch (Exception e) {
+                LoggerFactory.getLogger(MessageSource.class).atDebug()
+                        .setMessage(() -> "closing a fetch of " + consumer.getConsumerName() + ": " + e).log();
             }
-        };
+        }
     }
 }

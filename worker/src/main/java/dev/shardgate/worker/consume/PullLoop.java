@@ -1,11 +1,13 @@
 package dev.shardgate.worker.consume;
 
+import dev.shardgate.worker.Backoff;
 import io.nats.client.Message;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pulls one durable consumer and hands each message to the {@link EventProcessor}, taking a message only when
@@ -17,9 +19,10 @@ import java.util.concurrent.TimeUnit;
  * arrived.
  */
 public final class PullLoop {
-    private static final System.Logger LOG = System.getLogger(PullLoop.class.getName());
-    private static final Duration POLL = Duration.ofMillis(500);
-    private static final Duration MAX_REOPEN_BACKOFF = Duration.ofSeconds(10);
+    private static final Logger LOG = LoggerFactory.getLogger(PullLoop.class);
+    /** Short fetches let a stopping loop end soon: a fetch already sent is waited for, never abandoned. */
+    static final Duration PULL_EXPIRY = Duration.ofSeconds(2);
+    private static final Backoff REOPEN = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(10));
 
     /** How a loop runs handlers. */
     public enum Dispatch { CONCURRENT, SEQUENTIAL }
@@ -36,14 +39,18 @@ public final class PullLoop {
     private final InFlight inFlight;
     private final Dispatch dispatch;
     private final ExecutorService handlers;
+    private final ShardGuard guard;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean stopping;
+    private volatile boolean stopRequested;
     private volatile MessageSource consumer;
     private Thread thread;
 
+    /** @param guard what the loop's deliveries are checked against ({@link ShardGuard#NONE} in shared mode) */
     public PullLoop(String name, ConsumerOpener opener, EventProcessor processor, InFlight inFlight,
-            Dispatch dispatch, ExecutorService handlers) {
+            Dispatch dispatch, ExecutorService handlers, ShardGuard guard) {
         this.name = name;
+        this.guard = guard;
         this.opener = opener;
         this.processor = processor;
         this.inFlight = inFlight;
@@ -61,6 +68,7 @@ public final class PullLoop {
 
     /** Stops pulling; what the server already sent is still handled. Returns at once. */
     public void stop() {
+        stopRequested = true;
         stopping = true;
         MessageSource c = consumer;
         if (c != null) {
@@ -77,6 +85,11 @@ public final class PullLoop {
         return done.getCount() == 0;
     }
 
+    /** Ended without being asked to: its thread died or its shard was lost. */
+    public boolean ended() {
+        return isDone() && !stopRequested;
+    }
+
     /** Ends the loop now, whatever it still holds (those messages are redelivered after the ack wait). */
     public synchronized void abort() {
         stop();
@@ -86,23 +99,22 @@ public final class PullLoop {
     }
 
     private void run() {
-        Duration backoff = Duration.ofMillis(250);
+        int failures = 0;
         try {
             while (!stopping || consumer != null) {
                 if (consumer == null) {
                     try {
                         consumer = opener.open();
-                        backoff = Duration.ofMillis(250);
-                        LOG.log(Level.INFO, "pulling " + name);
+                        failures = 0;
+                        LOG.info("pulling " + name);
                         if (stopping) {
                             consumer.stop();
                         }
                     } catch (Exception e) {
-                        LOG.log(Level.WARNING, "cannot open consumer " + name + " (" + e.getMessage() + "); retrying in "
+                        Duration backoff = REOPEN.delay(++failures);
+                        LOG.warn("cannot open consumer " + name + " (" + e.getMessage() + "); retrying in "
                                 + backoff);
                         Thread.sleep(backoff.toMillis()); // retry pacing, not waiting for a condition
-                        backoff = backoff.multipliedBy(2).compareTo(MAX_REOPEN_BACKOFF) > 0 ? MAX_REOPEN_BACKOFF
-                                : backoff.multipliedBy(2);
                         continue;
                     }
                 }
@@ -110,44 +122,60 @@ public final class PullLoop {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("pull loop " + name + " died; its owner restarts it", e);
         } finally {
             closeConsumer();
             done.countDown();
-            LOG.log(Level.INFO, "stopped pulling " + name);
+            LOG.info("stopped pulling " + name);
         }
     }
 
+    /** One fetch of as many messages as there are free slots (one for a SEQUENTIAL loop), each handed on as it comes. */
     private void pullOne() throws InterruptedException {
-        inFlight.reserve();
-        Message message;
-        try {
-            message = consumer.next(POLL);
-        } catch (Exception e) {
-            inFlight.cancel();
-            LOG.log(Level.WARNING, "consumer " + name + " failed (" + e.getMessage() + "); reopening it");
+        if (!guard.holds()) {
+            // the shard is lost (the lease expired): take nothing more; what the server sent is redelivered elsewhere
+            stopping = true;
             closeConsumer();
             return;
         }
-        if (message == null) {
-            inFlight.cancel();
-            if (consumer.isFinished()) {
-                closeConsumer();
-            }
+        if (!stopping && processor.pause().paused()) {
+            processor.pause().await(PULL_EXPIRY);
             return;
         }
-        inFlight.begin(message);
-        if (dispatch == Dispatch.SEQUENTIAL) {
-            handle(message);
-        } else {
-            handlers.execute(() -> handle(message));
+        int reserved = inFlight.reserve(dispatch == Dispatch.SEQUENTIAL ? 1 : Integer.MAX_VALUE);
+        int taken = 0;
+        try {
+            consumer.fetch(reserved, PULL_EXPIRY);
+            Message message;
+            while ((message = consumer.next()) != null) {
+                taken++;
+                inFlight.begin(message, guard);
+                if (dispatch == Dispatch.SEQUENTIAL) {
+                    handle(message);
+                } else {
+                    Message m = message;
+                    handlers.execute(() -> handle(m));
+                }
+            }
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("consumer " + name + " failed (" + e.getMessage() + "); reopening it");
+            closeConsumer();
+        } finally {
+            inFlight.cancel(reserved - taken);
+        }
+        if (stopping) {
+            closeConsumer(); // the last fetch has ended: nothing more can arrive
         }
     }
 
     private void handle(Message message) {
         try {
-            processor.process(message);
-        } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "unexpected failure processing " + message.getSubject()
+            processor.process(message, guard);
+        } catch (Throwable e) { // an Error too: a SEQUENTIAL loop must outlive whatever one event does
+            LOG.error("unexpected failure processing " + message.getSubject()
                     + "; it will be redelivered", e);
         } finally {
             inFlight.end(message);

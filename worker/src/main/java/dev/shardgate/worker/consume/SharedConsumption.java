@@ -15,9 +15,9 @@ public final class SharedConsumption implements Consumption {
     private final PullLoop loop;
 
     public SharedConsumption(Consumers consumers, String durable, Subjects subjects, EventProcessor processor,
-            InFlight inFlight, int maxInFlight, ExecutorService handlers) {
-        this.loop = new PullLoop(durable, () -> consumers.open(durable, subjects.allEvents(), MAX_ACK_PENDING,
-                maxInFlight), processor, inFlight, PullLoop.Dispatch.CONCURRENT, handlers);
+            InFlight inFlight, ExecutorService handlers) {
+        this.loop = new PullLoop(durable, () -> consumers.open(durable, subjects.allEvents(), MAX_ACK_PENDING),
+                processor, inFlight, PullLoop.Dispatch.CONCURRENT, handlers, ShardGuard.NONE);
     }
 
     @Override

@@ -1,11 +1,11 @@
 package dev.shardgate.worker.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.protocol.Subjects;
-import dev.shardgate.worker.Event;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Subscription;
@@ -23,7 +23,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends gateway commands through the proxy by NATS request-reply (CONTRACT.md): {@code {prefix}.gateway.info}
@@ -35,13 +38,35 @@ public final class GatewayClient {
     private final Supplier<Connection> connection;
     private final Subjects subjects;
     private final Duration timeout;
-    private volatile GatewayInfo info;
+    private final ObjectMapper json;
+    /** Shared with the {@link #guarded} copies, so the shard count is asked once. */
+    private final AtomicReference<GatewayInfo> info;
+    private final BooleanSupplier guard;
 
-    /** @param connection the worker's NATS connection, looked up per call (it exists once the worker started) */
-    public GatewayClient(Supplier<Connection> connection, Subjects subjects, Duration timeout) {
+    /**
+     * @param connection the worker's NATS connection, looked up per call (it exists once the worker started)
+     * @param json writes commands and reads answers
+     */
+    public GatewayClient(Supplier<Connection> connection, Subjects subjects, Duration timeout, ObjectMapper json) {
+        this(connection, subjects, timeout, json, new AtomicReference<>(), () -> true);
+    }
+
+    private GatewayClient(Supplier<Connection> connection, Subjects subjects, Duration timeout, ObjectMapper json,
+            AtomicReference<GatewayInfo> info, BooleanSupplier guard) {
+        this.json = json;
         this.connection = connection;
         this.subjects = subjects;
         this.timeout = timeout;
+        this.info = info;
+        this.guard = guard;
+    }
+
+    /**
+     * The same client that sends a command only while {@code guard} holds: an ordered-mode handler's, whose replica
+     * may lose the event's shard while the handler runs.
+     */
+    public GatewayClient guarded(BooleanSupplier guard) {
+        return new GatewayClient(connection, subjects, timeout, json, info, guard);
     }
 
     /** Asks a proxy for the shard count; the answer is remembered for guild routing. */
@@ -54,17 +79,17 @@ public final class GatewayClient {
         List<Integer> shards = new ArrayList<>();
         reply.path("shards").forEach(s -> shards.add(s.asInt()));
         GatewayInfo answer = new GatewayInfo(count, shards);
-        info = answer;
+        info.set(answer);
         return answer;
     }
 
     /** Sends {@code {"op": op, "d": d}} to one shard's connection. */
     public void send(int shard, Opcode op, JsonNode d) throws GatewayException, InterruptedException {
-        ObjectNode command = Event.JSON.createObjectNode().put("op", op.code());
+        ObjectNode command = json.createObjectNode().put("op", op.code());
         command.set("d", d);
         byte[] body;
         try {
-            body = Event.JSON.writeValueAsBytes(command);
+            body = json.writeValueAsBytes(command);
         } catch (IOException e) {
             throw new GatewayException("cannot serialise the command: " + e.getMessage(), false);
         }
@@ -95,6 +120,19 @@ public final class GatewayClient {
             throw new GatewayException("presence update failed on " + failures.size() + " of " + count + " shards: "
                     + failures, true);
         }
+    }
+
+    /** Sets the bot's custom status ("Custom Status" activity, type 4) and shows it online, on every shard. */
+    public void setCustomStatus(String text) throws GatewayException, InterruptedException {
+        ObjectNode presence = json.createObjectNode().putNull("since").put("status", "online").put("afk", false);
+        presence.putArray("activities").addObject().put("type", 4).put("name", "Custom Status").put("state", text);
+        updatePresence(presence);
+    }
+
+    /** Every member of a guild (op 8 with an empty query and no limit; needs the GUILD_MEMBERS intent). */
+    public MemberChunks requestGuildMembers(long guildId, Duration wait) throws GatewayException, InterruptedException {
+        return requestGuildMembers(json.createObjectNode().put("guild_id", Long.toUnsignedString(guildId))
+                .put("query", "").put("limit", 0), wait);
     }
 
     /**
@@ -139,11 +177,11 @@ public final class GatewayClient {
                 break;
             }
             try {
-                JsonNode chunk = Event.JSON.readTree(m.getData());
+                JsonNode chunk = json.readTree(m.getData());
                 expected = chunk.path("chunk_count").asInt(1);
                 byIndex.put(chunk.path("chunk_index").asInt(byIndex.size()), chunk);
             } catch (IOException e) {
-                System.getLogger(GatewayClient.class.getName()).log(System.Logger.Level.WARNING,
+                LoggerFactory.getLogger(GatewayClient.class).warn(
                         "ignoring a member chunk that is not JSON on " + m.getSubject() + ": " + e.getMessage());
             }
         }
@@ -151,18 +189,22 @@ public final class GatewayClient {
     }
 
     private int shardCount() throws GatewayException, InterruptedException {
-        GatewayInfo known = info;
+        GatewayInfo known = info.get();
         return (known != null ? known : info()).shardCount();
     }
 
     private JsonNode request(String subject, byte[] body, String what) throws GatewayException, InterruptedException {
+        if (!guard.getAsBoolean()) {
+            throw new GatewayException(what + " not sent: this replica no longer holds the event's shard (another "
+                    + "replica runs it now)", false);
+        }
         Message reply;
         try {
             reply = connection.get().requestWithTimeout(subject, body, timeout).get(timeout.toMillis() + 1000,
                     TimeUnit.MILLISECONDS);
         } catch (CancellationException e) {
             // jnats cancels a request when the server answers "no responders"
-            throw new GatewayException(what + ": no gateway proxy answers (no responders)", false);
+            throw new GatewayException(what + ": no gateway proxy answers (no responders)", true);
         } catch (ExecutionException e) {
             throw noAnswer(what, e);
         } catch (TimeoutException e) {
@@ -174,10 +216,10 @@ public final class GatewayClient {
             throw new GatewayException(what + ": no answer within " + timeout, true);
         }
         if (reply.isStatusMessage()) {
-            throw new GatewayException(what + ": " + describe(reply), reply.getStatus().getCode() != 503);
+            throw new GatewayException(what + ": " + describe(reply), true);
         }
         try {
-            return Event.JSON.readTree(reply.getData());
+            return json.readTree(reply.getData());
         } catch (IOException e) {
             throw new GatewayException(what + ": the proxy's answer is not JSON: " + e.getMessage(), false);
         }
@@ -186,7 +228,7 @@ public final class GatewayClient {
     private static GatewayException noAnswer(String what, Exception e) {
         String text = String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
         if (text.contains("503") || text.toLowerCase(Locale.ROOT).contains("no responders")) {
-            return new GatewayException(what + ": no gateway proxy answers (no responders)", false);
+            return new GatewayException(what + ": no gateway proxy answers (no responders)", true);
         }
         return new GatewayException(what + ": " + text, true);
     }

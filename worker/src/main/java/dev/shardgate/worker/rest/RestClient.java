@@ -2,7 +2,7 @@ package dev.shardgate.worker.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.shardgate.worker.Event;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
@@ -11,9 +11,12 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -28,25 +31,57 @@ public final class RestClient {
     public static final String SECRET_HEADER = "X-Shardgate-Secret";
     /** The proxy may hold a request while a rate limit resets, so allow for that. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** {@link RestException#status()} of a request this client refused to send (see {@link #guarded}). */
+    public static final int STATUS_NOT_SENT = -1;
     private static final Pattern TOKEN_IN_ROUTE = Pattern.compile("(/(?:interactions|webhooks)/\\d+/)[^/?]+");
 
     private final URI base;
     private final Optional<String> secret;
     private final MeterRegistry registry;
     private final HttpClient http;
+    private final BooleanSupplier guard;
+    private final Optional<Instant> answerBy;
+    private final ObjectMapper json;
 
-    public RestClient(URI base, Optional<String> secret, MeterRegistry registry) {
-        this.base = base;
+    /** @param json writes request bodies and reads answers */
+    public RestClient(URI base, Optional<String> secret, MeterRegistry registry, ObjectMapper json) {
         // HTTP/1.1 on plain http: the JDK's h2c upgrade attempt is answered 400 by some servers.
-        this.http = HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
-                ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        this(base, secret, registry, json, Optional.empty(), HttpClient.newBuilder().version("https".equalsIgnoreCase(base.getScheme())
+                ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build(),
+                () -> true);
+    }
+
+    private RestClient(URI base, Optional<String> secret, MeterRegistry registry, ObjectMapper json,
+            Optional<Instant> answerBy, HttpClient http, BooleanSupplier guard) {
+        this.answerBy = answerBy;
+        this.json = json;
+        this.base = base;
         this.secret = secret;
         this.registry = registry;
+        this.http = http;
+        this.guard = guard;
+    }
+
+    /**
+     * The same client (sharing its connections) that sends a request only while {@code guard} holds: an ordered-mode
+     * handler's, whose replica may lose the event's shard while the handler runs.
+     */
+    public RestClient guarded(BooleanSupplier guard) {
+        return new RestClient(base, secret, registry, json, answerBy, http, guard);
+    }
+
+    /**
+     * The same client that sends no interaction callback after {@code answerBy}: an interaction handler's, whose
+     * first answer Discord refuses after 3 s. A late answer is not sent and throws (status
+     * {@link #STATUS_NOT_SENT}, a transient failure), so the worker counts the event as too old.
+     */
+    public RestClient answeringBy(Optional<Instant> answerBy) {
+        return new RestClient(base, secret, registry, json, answerBy, http, guard);
     }
 
     /** {@code POST /channels/{channel_id}/messages} with {@code {"content": ...}}. */
     public JsonNode createMessage(String channelId, String content) throws RestException, InterruptedException {
-        return createMessage(channelId, Event.JSON.createObjectNode().put("content", content));
+        return createMessage(channelId, json.createObjectNode().put("content", content));
     }
 
     public JsonNode createMessage(String channelId, ObjectNode message) throws RestException, InterruptedException {
@@ -75,15 +110,39 @@ public final class RestClient {
     /** {@code POST /interactions/{id}/{token}/callback}: the initial response, due within 3 s. */
     public void interactionCallback(String interactionId, String token, ObjectNode response)
             throws RestException, InterruptedException {
-        request("POST", "/interactions/" + id(interactionId) + "/" + token(token) + "/callback", response);
+        String route = "/interactions/" + id(interactionId) + "/" + token(token) + "/callback";
+        if (answerBy.isPresent() && Instant.now().isAfter(answerBy.get())) {
+            throw new RestException("POST " + redact(route) + " not sent: the interaction's answer was due by "
+                    + answerBy.get(), STATUS_NOT_SENT, "");
+        }
+        request("POST", route, response);
     }
 
     /** Answers an interaction with a message ({@code {"type":4,"data":{"content":...}}}). */
     public void replyToInteraction(String interactionId, String token, String content)
             throws RestException, InterruptedException {
-        ObjectNode response = Event.JSON.createObjectNode().put("type", 4);
+        ObjectNode response = json.createObjectNode().put("type", 4);
         response.putObject("data").put("content", content);
         interactionCallback(interactionId, token, response);
+    }
+
+    /**
+     * {@code PUT /applications/{application_id}/commands}: the bot's global slash commands become exactly these.
+     *
+     * @param commands a JSON array of application command objects, as Discord documents them
+     */
+    public JsonNode overwriteGlobalCommands(String applicationId, String commands)
+            throws RestException, InterruptedException {
+        JsonNode body;
+        try {
+            body = json.readTree(commands);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the commands are not JSON: " + e.getMessage(), e);
+        }
+        if (!body.isArray()) {
+            throw new IllegalArgumentException("the commands must be a JSON array");
+        }
+        return request("PUT", "/applications/" + id(applicationId) + "/commands", body).json();
     }
 
     /** {@code POST /webhooks/{application_id}/{token}}: a follow-up message after the initial response. */
@@ -114,17 +173,25 @@ public final class RestClient {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
             try {
-                request.method(method, HttpRequest.BodyPublishers.ofByteArray(Event.JSON.writeValueAsBytes(body)))
+                request.method(method, HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(body)))
                         .header("Content-Type", "application/json");
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot serialise the request body: " + e.getMessage(), e);
             }
         }
         secret.ifPresent(s -> request.header(SECRET_HEADER, s));
+        if (!guard.getAsBoolean()) {
+            throw new RestException(method + " " + redact(route) + " not sent: this replica no longer holds the event's "
+                    + "shard (another replica runs it now)", STATUS_NOT_SENT, "");
+        }
         Timer.Sample sample = Timer.start(registry);
         HttpResponse<byte[]> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (HttpTimeoutException e) {
+            record(sample, method, "timeout");
+            throw new RestException(method + " " + redact(route) + ": REST proxy at " + base + " did not answer within "
+                    + REQUEST_TIMEOUT, 0, "");
         } catch (IOException e) {
             record(sample, method, "unreachable");
             throw new RestException(method + " " + redact(route) + ": REST proxy at " + base + " unreachable: " + e, 0,
@@ -136,7 +203,7 @@ public final class RestClient {
             throw new RestException(method + " " + redact(route) + " answered " + response.statusCode() + ": "
                     + (text.length() > 500 ? text.substring(0, 500) + "..." : text), response.statusCode(), text);
         }
-        return new RestResponse(response.statusCode(), response.headers(), response.body());
+        return new RestResponse(response.statusCode(), response.headers(), response.body(), json);
     }
 
     private void record(Timer.Sample sample, String method, String status) {

@@ -1,20 +1,20 @@
 package dev.shardgate.worker.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shardgate.worker.Event;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 
-/** A successful answer from Discord through the REST proxy. */
-public record RestResponse(int status, HttpHeaders headers, byte[] body) {
+/** A successful answer from Discord through the REST proxy; {@code mapper} reads its body. */
+public record RestResponse(int status, HttpHeaders headers, byte[] body, ObjectMapper mapper) {
     /** The body as JSON; a missing node for 204 and other empty answers. */
     public JsonNode json() throws RestException {
         if (body.length == 0) {
-            return Event.JSON.missingNode();
+            return mapper.missingNode();
         }
         try {
-            return Event.JSON.readTree(body);
+            return mapper.readTree(body);
         } catch (IOException e) {
             throw new RestException("Discord answered " + status + " with a body that is not JSON: " + e.getMessage(),
                     status, new String(body, StandardCharsets.UTF_8));

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Snowflake;
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.testkit.NatsServerProcess;
-import dev.shardgate.worker.Event;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** The command client against a stand-in proxy that answers on the contract's subjects (2 shards, shard 1 owned). */
 class GatewayClientTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private NatsServerProcess nats;
     private Connection proxySide;
     private Connection workerSide;
@@ -43,7 +44,7 @@ class GatewayClientTest {
                 "{\"shard_count\":2,\"shards\":[1]}".getBytes(StandardCharsets.UTF_8)));
         d.subscribe(subjects.gatewaySend(1), m -> {
             try {
-                JsonNode command = Event.JSON.readTree(m.getData());
+                JsonNode command = JSON.readTree(m.getData());
                 received.computeIfAbsent(1, s -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(command);
                 if (command.path("op").asInt() == 4) {
                     proxySide.publish(m.getReplyTo(), "{\"ok\":false,\"error\":\"op 4 not allowed here\"}".getBytes());
@@ -63,7 +64,7 @@ class GatewayClientTest {
             }
         });
         proxySide.flush(Duration.ofSeconds(5));
-        client = new GatewayClient(() -> workerSide, subjects, Duration.ofSeconds(5));
+        client = new GatewayClient(() -> workerSide, subjects, Duration.ofSeconds(5), JSON);
     }
 
     @AfterEach
@@ -89,7 +90,7 @@ class GatewayClientTest {
 
     @Test
     void guildCommandsGoToTheGuildsShard() throws Exception {
-        ObjectNode voice = Event.JSON.createObjectNode().put("guild_id", Long.toString(guildOnShard1()));
+        ObjectNode voice = JSON.createObjectNode().put("guild_id", Long.toString(guildOnShard1()));
         client.sendToGuild(guildOnShard1(), Opcode.PRESENCE_UPDATE, voice);
         assertEquals(3, received.get(1).get(0).path("op").asInt());
     }
@@ -97,25 +98,37 @@ class GatewayClientTest {
     @Test
     void refusalsAndUnownedShardsAreTypedErrors() {
         GatewayException refused = assertThrows(GatewayException.class,
-                () -> client.send(1, Opcode.VOICE_STATE_UPDATE, Event.JSON.createObjectNode()));
+                () -> client.send(1, Opcode.VOICE_STATE_UPDATE, JSON.createObjectNode()));
         assertTrue(refused.getMessage().contains("op 4 not allowed here"), refused.getMessage());
         assertFalse(refused.retryable());
         GatewayException nobody = assertThrows(GatewayException.class,
-                () -> client.send(0, Opcode.PRESENCE_UPDATE, Event.JSON.createObjectNode()));
+                () -> client.send(0, Opcode.PRESENCE_UPDATE, JSON.createObjectNode()));
         assertTrue(nobody.getMessage().contains("no responders"), nobody.getMessage());
+    }
+
+    @Test
+    void aGuardedClientSendsNothingOnceItsGuardFails() throws Exception {
+        boolean[] held = {true};
+        GatewayClient guarded = client.guarded(() -> held[0]);
+        guarded.send(1, Opcode.PRESENCE_UPDATE, JSON.createObjectNode());
+        held[0] = false;
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> guarded.send(1, Opcode.PRESENCE_UPDATE, JSON.createObjectNode()));
+        assertTrue(e.getMessage().contains("no longer holds the event's shard"), e.getMessage());
+        assertEquals(1, received.get(1).size(), "only the command sent while the guard held reached the shard");
     }
 
     @Test
     void presenceGoesToEveryShardAndReportsTheOnesThatFailed() {
         GatewayException e = assertThrows(GatewayException.class,
-                () -> client.updatePresence(Event.JSON.createObjectNode().put("status", "online")));
+                () -> client.updatePresence(JSON.createObjectNode().put("status", "online")));
         assertTrue(e.getMessage().contains("failed on 1 of 2 shards"), e.getMessage());
         assertEquals(1, received.get(1).size(), "shard 1 got the presence");
     }
 
     @Test
     void requestGuildMembersReturnsTheRequestersOwnChunks() throws Exception {
-        ObjectNode request = Event.JSON.createObjectNode().put("guild_id", Long.toString(guildOnShard1()))
+        ObjectNode request = JSON.createObjectNode().put("guild_id", Long.toString(guildOnShard1()))
                 .put("query", "").put("limit", 0);
         MemberChunks chunks = client.requestGuildMembers(request, Duration.ofSeconds(10));
         assertTrue(chunks.complete());

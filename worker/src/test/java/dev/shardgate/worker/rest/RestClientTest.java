@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.testkit.NatsServerProcess;
-import dev.shardgate.worker.Event;
 import dev.shardgate.worker.FakeRestProxy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class RestClientTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private FakeRestProxy proxy;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
@@ -31,7 +32,7 @@ class RestClientTest {
     }
 
     private RestClient client(Optional<String> secret) {
-        return new RestClient(URI.create(proxy.url()), secret, registry);
+        return new RestClient(URI.create(proxy.url()), secret, registry, JSON);
     }
 
     @Test
@@ -44,10 +45,10 @@ class RestClientTest {
         rest.deleteMessage("42", "7");
 
         var r = proxy.requests();
-        assertEquals(new FakeRestProxy.Request("POST", "/api/v10/channels/42/messages", "{\"content\":\"pong\"}", null),
-                r.get(0));
+        assertEquals(new FakeRestProxy.Request("POST", "/api/v10/channels/42/messages", "{\"content\":\"pong\"}", null,
+                r.get(0).at()), r.get(0));
         assertEquals("/api/v10/interactions/9/tok-en/callback", r.get(1).path());
-        assertEquals(Event.JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"), Event.JSON.readTree(r.get(1).body()));
+        assertEquals(JSON.readTree("{\"type\":4,\"data\":{\"content\":\"pong\"}}"), JSON.readTree(r.get(1).body()));
         assertEquals("PUT", r.get(2).method());
         assertEquals("/api/v10/channels/42/messages/7/reactions/%F0%9F%91%8D/@me", r.get(2).path());
         assertEquals("DELETE", r.get(3).method());
@@ -72,7 +73,7 @@ class RestClientTest {
     @Test
     void aRestProxyThatIsDownIsARetryableErrorAndCounted() {
         RestClient rest = new RestClient(URI.create("http://127.0.0.1:" + NatsServerProcess.freePort() + "/api/v10"),
-                Optional.empty(), registry);
+                Optional.empty(), registry, JSON);
         RestException e = assertThrows(RestException.class, () -> rest.createMessage("1", "x"));
         assertEquals(0, e.status());
         assertTrue(e.retryable());
@@ -88,6 +89,18 @@ class RestClientTest {
         assertFalse(e.getMessage().contains("secret-token"), e.getMessage());
         assertTrue(e.getMessage().contains("/interactions/9/:token/callback"), e.getMessage());
         assertEquals("/webhooks/1/:token/messages/@original", RestClient.redact("/webhooks/1/abc/messages/@original"));
+    }
+
+    @Test
+    void aGuardedClientSendsNothingOnceItsGuardFails() throws Exception {
+        boolean[] held = {true};
+        RestClient guarded = client(Optional.empty()).guarded(() -> held[0]);
+        guarded.deleteMessage("1", "2");
+        held[0] = false;
+        RestException e = assertThrows(RestException.class, () -> guarded.createMessage("1", "late"));
+        assertEquals(RestClient.STATUS_NOT_SENT, e.status());
+        assertTrue(e.getMessage().contains("no longer holds the event's shard"), e.getMessage());
+        assertEquals(1, proxy.requests().size(), "only the call made while the guard held reached the proxy");
     }
 
     @Test

@@ -1,0 +1,139 @@
+package dev.shardgate.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.testkit.JavaProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Ordered mode under faults, with worker replicas as real JVMs: under a steady load, one replica is SIGSTOPped past
+ * its lease and the ack deadline, one is SIGKILLed, one joins and one leaves by SIGTERM. Every event is handled, each
+ * shard's events are handled in seq order, and no two replicas ever ran events of one shard at once.
+ */
+class OrderedProcessTest {
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final int SHARDS = 6;
+    /** Past the membership TTL (6 s) and the ack wait (2 s): another replica takes the shards and the event held. */
+    private static final Duration FREEZE = Duration.ofSeconds(12);
+
+    /** One handler run as a replica recorded it. */
+    private record Run(String replica, int shard, long seq, long begin, long end) {
+    }
+
+    /** The test's replicas, publisher and records; set for the test's duration. */
+    private RecordingReplicas bed;
+
+    private JavaProcess startReplica() {
+        return bed.start(Map.of("WORKER_ORDERED", "true", "SHARD_COUNT", Integer.toString(SHARDS),
+                "WORKER_ACK_WAIT", "2s", "HANDLER_DELAY_MS", "150", "WORKER_DRAIN_TIMEOUT", "15s"));
+    }
+
+    private List<Run> completedRuns() throws IOException {
+        List<Run> runs = new ArrayList<>();
+        try (var files = Files.list(bed.records())) {
+            for (Path f : files.toList()) {
+                String replica = f.getFileName().toString();
+                Map<String, Long> begun = new HashMap<>();
+                for (String line : Files.readAllLines(f)) {
+                    String[] words = line.split(" ");
+                    if (words.length < 3) {
+                        continue; // a line being written
+                    }
+                    long at = Long.parseLong(words[2].substring(1));
+                    if (words[0].equals("begin")) {
+                        begun.put(words[1], at);
+                    } else if (words[0].equals("done")) {
+                        String[] id = words[1].split(":");
+                        runs.add(new Run(replica, Integer.parseInt(id[1]), Long.parseLong(id[2]), begun.get(words[1]), at));
+                    }
+                }
+            }
+        }
+        return runs;
+    }
+
+    private Set<String> handledIds() throws IOException {
+        Set<String> ids = new HashSet<>();
+        for (Run r : completedRuns()) {
+            ids.add(r.shard() + ":" + r.seq());
+        }
+        return ids;
+    }
+
+    @Test
+    void replicasFrozenKilledJoiningAndLeavingNeverRunAShardTwiceAtOnceNorOutOfOrder() throws Exception {
+        try (RecordingReplicas replicas = new RecordingReplicas()) {
+            bed = replicas;
+            JavaProcess frozen = startReplica();
+            JavaProcess killed = startReplica();
+            JavaProcess leaving = startReplica();
+            // about 25 events/s, 4 per shard: within what 150 ms handlers keep up with
+            RecordingReplicas.Publisher publisher = bed.publishSteadily(SHARDS, Duration.ofMillis(40));
+
+            Path frozenFile = bed.file(0);
+            await().atMost(WAIT).until(() -> handledIds().size() > 40 && Files.exists(frozenFile));
+            // freeze it in the middle of a handler, when possible: that is the run that must not overlap
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
+                    .until(() -> !RecordingReplicas.begunNotDone(frozenFile).isEmpty());
+            frozen.signal("STOP");
+            long frozenAt = System.nanoTime();
+            int beforeFreeze = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > beforeFreeze + 40); // the others took its shards
+            long left = FREEZE.toNanos() - (System.nanoTime() - frozenAt);
+            if (left > 0) {
+                Thread.sleep(left / 1_000_000); // the freeze's length is the scenario: past the lease and the ack wait
+            }
+            frozen.signal("CONT");
+
+            int afterThaw = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > afterThaw + 40);
+            killed.kill();
+            startReplica();
+            int afterKill = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > afterKill + 40);
+            assertNotEquals(-1, leaving.terminate(60), "a SIGTERMed replica leaves within its drain bound");
+            int afterLeave = handledIds().size();
+            await().atMost(WAIT).until(() -> handledIds().size() > afterLeave + 40);
+            int total = publisher.stop();
+            await().atMost(WAIT).until(() -> handledIds().size() == total);
+            assertTrue(frozen.logText().contains("rejoining"), "the frozen replica found its lease lost once thawed");
+
+            List<Run> runs = completedRuns();
+            Map<Integer, List<Run>> byShard = new HashMap<>();
+            runs.forEach(r -> byShard.computeIfAbsent(r.shard(), s -> new ArrayList<>()).add(r));
+            int redone = runs.size() - total;
+            System.out.printf("ordered under faults: %d events, %d handler runs (%d again after a kill or freeze)%n",
+                    total, runs.size(), redone);
+            for (var entry : byShard.entrySet()) {
+                List<Run> shard = entry.getValue();
+                shard.sort(Comparator.comparingLong(Run::begin).thenComparingLong(Run::end));
+                for (int i = 1; i < shard.size(); i++) {
+                    Run before = shard.get(i - 1);
+                    Run after = shard.get(i);
+                    if (!before.replica().equals(after.replica())) {
+                        assertTrue(before.end() <= after.begin(), "shard " + entry.getKey()
+                                + " ran on two replicas at once: " + before + " and " + after);
+                    }
+                    assertTrue(before.seq() <= after.seq(), "shard " + entry.getKey() + " out of order: " + before
+                            + " then " + after);
+                }
+            }
+            assertEquals(total, handledIds().size(), "every event handled");
+        }
+
+    }
+}
