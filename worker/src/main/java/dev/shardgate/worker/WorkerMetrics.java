@@ -48,10 +48,6 @@ public final class WorkerMetrics {
         registry.gauge("shardgate.worker.owned.shards", ownedShards);
     }
 
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     public void event(String type, Outcome outcome) {
         Counter.builder("shardgate.worker.events").description("Deliveries by event type and outcome")
                 .tag("type", type).tag("outcome", outcome.tag()).register(registry).increment();

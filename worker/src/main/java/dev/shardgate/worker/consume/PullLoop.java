@@ -58,10 +58,6 @@ public final class PullLoop {
         this.handlers = handlers;
     }
 
-    public String name() {
-        return name;
-    }
-
     public synchronized void start() {
         thread = Thread.ofVirtual().name("pull-" + name).start(this::run);
     }
