@@ -1,5 +1,6 @@
 package dev.shardgate.worker;
 
+import dev.shardgate.config.Backoff;
 import dev.shardgate.worker.consume.Consumers;
 import dev.shardgate.worker.consume.Consumption;
 import dev.shardgate.worker.consume.DeadLetters;

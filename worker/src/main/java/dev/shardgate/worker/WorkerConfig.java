@@ -1,5 +1,6 @@
 package dev.shardgate.worker;
 
+import dev.shardgate.config.Backoff;
 import dev.shardgate.config.ConfigException;
 import dev.shardgate.config.ConfigSource;
 import dev.shardgate.protocol.Subjects;

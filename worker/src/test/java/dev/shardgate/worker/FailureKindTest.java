@@ -3,6 +3,7 @@ package dev.shardgate.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.core.JsonParseException;
+import dev.shardgate.config.Backoff;
 import dev.shardgate.worker.gateway.GatewayException;
 import dev.shardgate.worker.rest.RestException;
 import java.io.IOException;

@@ -1,12 +1,13 @@
 package dev.shardgate.proxy.gateway;
 
+import dev.shardgate.config.Backoff;
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 
 /**
  * How long a shard waits before its next connection attempt (discord-gateway.md §13.3): quickly after the first
- * loss of an established session, then exponentially longer while attempts keep failing, capped, with jitter so
- * that many shards do not reconnect in step. {@link #reset} after a session is READY or RESUMED.
+ * loss of an established session, then exponentially longer while attempts keep failing ({@link Backoff}, with
+ * its equal jitter so that many shards do not reconnect in step). {@link #reset} after a session is READY or RESUMED.
  *
  * <p>Not thread-safe: owned by the shard's thread.
  */
@@ -14,6 +15,7 @@ public final class ReconnectPolicy {
     static final Duration FIRST = Duration.ofMillis(500);
     static final Duration BASE = Duration.ofSeconds(1);
     static final Duration CAP = Duration.ofSeconds(60);
+    private static final Backoff BACKOFF = new Backoff(BASE, CAP);
 
     private final RandomGenerator random;
     private int failures;
@@ -28,9 +30,7 @@ public final class ReconnectPolicy {
         if (attempt == 0) {
             return Duration.ofMillis((long) (FIRST.toMillis() * random.nextDouble()));
         }
-        long ceiling = Math.min(CAP.toMillis(), BASE.toMillis() << Math.min(attempt - 1, 16));
-        // Equal jitter: at least half the ceiling, so a failing endpoint is never hammered.
-        return Duration.ofMillis(ceiling / 2 + (long) (ceiling / 2.0 * random.nextDouble()));
+        return BACKOFF.jittered(attempt, random);
     }
 
     public void reset() {

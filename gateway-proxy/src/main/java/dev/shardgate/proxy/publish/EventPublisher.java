@@ -1,5 +1,6 @@
 package dev.shardgate.proxy.publish;
 
+import dev.shardgate.config.Backoff;
 import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.protocol.Subjects;
 import dev.shardgate.proxy.gateway.EventSink;
@@ -147,10 +148,9 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final Counter fenced;
     private final Counter deadLettered;
     private final Counter largeEvents;
-    private final long minRetryBackoffMillis;
-    private final long maxRetryBackoffMillis;
-    /** Loop thread only, like the rest of the barrier's state. */
-    private long retryBackoffMillis;
+    private final Backoff retryBackoff;
+    /** Barrier rounds in a row that ended in a failure; loop thread only, like the rest of the barrier's state. */
+    private long failedRounds;
     /** When the barrier's backoff ends (monotonic), once everything in flight settled; 0 before that. */
     private long retryAtNanos;
     /** Loop thread only: ticks in a row that found nothing to do. */
@@ -190,9 +190,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     /** With the retry backoff's bounds: tests pin it to see when the barrier sleeps. */
     EventPublisher(Connection nats, Subjects subjects, PublisherSettings settings, IntPredicate mayPublish,
             MeterRegistry registry, Duration minRetryBackoff, Duration maxRetryBackoff) {
-        this.minRetryBackoffMillis = minRetryBackoff.toMillis();
-        this.maxRetryBackoffMillis = maxRetryBackoff.toMillis();
-        this.retryBackoffMillis = minRetryBackoffMillis;
+        this.retryBackoff = new Backoff(minRetryBackoff, maxRetryBackoff);
         this.nats = nats;
         this.subjects = subjects;
         this.mayPublish = mayPublish;
@@ -423,8 +421,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
         }
         long now = System.nanoTime();
         if (retryAtNanos == 0) {
-            retryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(retryBackoffMillis);
-            retryBackoffMillis = Math.min(maxRetryBackoffMillis, retryBackoffMillis * 2);
+            retryAtNanos = now + retryBackoff.delay(++failedRounds).toNanos();
         }
         if (now - retryAtNanos < 0) {
             LockSupport.parkNanos(retryAtNanos - now); // puts finishing meanwhile wake the loop
@@ -554,7 +551,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     }
 
     private void stored(Sent sent) {
-        retryBackoffMillis = minRetryBackoffMillis;
+        failedRounds = 0;
         buffer.settle(sent.event());
         published.increment();
         latency.record(System.nanoTime() - sent.sentAtNanos(), TimeUnit.NANOSECONDS);
@@ -604,7 +601,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
      * when the publisher closed first.
      */
     private PutOutcome putBody(BufferedEvent e) {
-        long backoff = minRetryBackoffMillis;
+        long attempts = 0;
         try {
             while (!closed) {
                 if (!mayPublish.test(e.shard)) {
@@ -622,8 +619,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                     failures.increment();
                     outage.failed(e, ex);
                 }
-                Thread.sleep(backoff); // retry pacing, as the barrier's
-                backoff = Math.min(maxRetryBackoffMillis, backoff * 2);
+                Thread.sleep(retryBackoff.delay(++attempts)); // retry pacing, as the barrier's
             }
         } catch (InterruptedException stop) {
             Thread.currentThread().interrupt();
@@ -673,7 +669,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     /** On a dead-letter thread: retries transient failures with backoff; gives up on a permanent one. */
     private void storeDeadLetter(BufferedEvent e, String why) {
-        long backoff = minRetryBackoffMillis;
+        long attempts = 0;
         boolean warned = false;
         try {
             while (!closed) {
@@ -699,8 +695,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                                 e, PublishErrors.describe(ex));
                     }
                 }
-                Thread.sleep(backoff); // retry pacing
-                backoff = Math.min(maxRetryBackoffMillis, backoff * 2);
+                Thread.sleep(retryBackoff.delay(++attempts)); // retry pacing
             }
         } catch (InterruptedException stop) {
             Thread.currentThread().interrupt();

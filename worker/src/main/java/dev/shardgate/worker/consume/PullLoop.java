@@ -1,6 +1,6 @@
 package dev.shardgate.worker.consume;
 
-import dev.shardgate.worker.Backoff;
+import dev.shardgate.config.Backoff;
 import io.nats.client.Message;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shardgate.config.Backoff;
 import dev.shardgate.protocol.Snowflake;
-import dev.shardgate.worker.Backoff;
 import dev.shardgate.worker.Event;
 import java.nio.charset.StandardCharsets;
 import dev.shardgate.worker.consume.DeliveryPolicy.Admission;
