@@ -20,6 +20,8 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.api.StorageType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +46,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code 1 / REST_REPLICAS}, after waiting long enough for the leader to have stopped counting it; the leader
  * in turn leaves the share of every replica it does not hear from to that replica. So the replicas together
  * stay under Discord's limits whatever fails: they only get slower.
+ *
+ * <p>Fencing: a leader's <em>term</em> is the KV revision at which it created the lease key (renewals keep it in
+ * the key's value). Terms only grow: a successor can create the key only after the old one expired, and the old
+ * leader's compare-and-set renewals then fail. Every permit carries its leader's term; a follower refuses (gives
+ * back unsent, and asks again) a permit whose term is older than the newest it has seen, from the lease (read each
+ * tick and watched) or from any reply; a leader refuses to grant once it sees a newer term, in the lease or in an
+ * acquire. So a deposed leader that wakes from a pause cannot let anything out in its successor's time.
  *
  * <p>Threads: {@code rest-share} connects, renews or takes the lease and publishes presence every
  * {@value #TICK_MILLIS} ms; {@code rest-share-fence} steps a leader down {@value #STEP_DOWN_MILLIS} ms after the
@@ -76,8 +85,27 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
      * drops or another replica takes the lease, so they are asked again instead of waiting out their deadline.
      */
     private final Map<String, Asked> awaitingLeader = new ConcurrentHashMap<>();
+    /** The newest leader term this replica has seen, in the lease or in a leader's reply. */
+    private final AtomicLong newestTerm = new AtomicLong();
+    /** The term of the lease this replica created, while it holds it. */
+    private volatile long heldTerm = LimiterServer.NOT_LEADING;
+    private final Counter fenced;
 
     private record Asked(String leader, CompletableFuture<Message> reply) { }
+
+    /** The lease's value: its holder, and its term (absent in the create, whose own revision it is). */
+    record LeaseHolder(String replica, long term) {
+        static LeaseHolder of(KeyValueEntry entry) {
+            String value = new String(entry.getValue(), StandardCharsets.UTF_8);
+            int space = value.indexOf(' ');
+            return space < 0 ? new LeaseHolder(value, entry.getRevision())
+                    : new LeaseHolder(value.substring(0, space), Long.parseLong(value.substring(space + 1)));
+        }
+
+        byte[] renewal() {
+            return (replica + " " + term).getBytes(StandardCharsets.UTF_8);
+        }
+    }
     private final AtomicInteger modeGauge = new AtomicInteger();
     private final MeterRegistry registry;
     private final Thread thread;
@@ -101,6 +129,9 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         this.registry = registry;
         Gauge.builder("shardgate.rest.share.mode", modeGauge, AtomicInteger::get)
                 .description("how this replica shares the limits: 0 fallback (own share), 1 follower, 2 leader")
+                .register(registry);
+        fenced = Counter.builder("shardgate.rest.share.fenced")
+                .description("permits refused because a newer leader term was known (granted by a deposed leader)")
                 .register(registry);
         thread = Thread.ofPlatform().daemon().name("rest-share").unstarted(this::run);
     }
@@ -149,7 +180,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                 : Math.min(UNLIMITED_WAIT.toMillis(), Math.max(0, (ticket.deadline() - now) / 1_000_000));
         long notBeforeMillis = ticket.notBefore() > now ? (ticket.notBefore() - now) / 1_000_000 : 0;
         byte[] body = LimiterProtocol.write(LimiterProtocol.Acquire.of(rid, ticket.token().fingerprint(),
-                ticket.route(), deadlineMillis, notBeforeMillis, ticket.retry()));
+                ticket.route(), deadlineMillis, notBeforeMillis, ticket.retry(), newestTerm.get()));
         CompletableFuture<Permit> result = new CompletableFuture<>();
         CompletableFuture<Message> asked = c.requestWithTimeout(subjects.acquire(leaderId), body,
                 Duration.ofMillis(deadlineMillis + config.shareTimeout().toMillis()));
@@ -192,9 +223,21 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             result.completeExceptionally(new IllegalStateException("the leader sent an unreadable reply"));
             return;
         }
+        long newest = newestTerm.get();
+        if (reply.permit() != null && reply.term() < newest) {
+            new RemotePermit(c, subjects.end(leaderId), reply.permit(), 0).unsent();
+            fenced.increment();
+            LOG.log(System.Logger.Level.INFO, "refused a permit of term {0} from replica {1}, term {2} is newer; "
+                    + "asking again", reply.term(), leaderId, newest);
+            acquire(ticket).whenComplete((p, e) -> settle(result, p, e));
+            return;
+        }
+        noteTerm(reply.term());
         if (reply.notLeader()) {
-            leaderUnreachable("replica " + leaderId + " is no longer the leader");
-            local.acquire(ticket).whenComplete((p, e) -> settle(result, p, e));
+            if (leaderId.equals(leader)) {
+                leaderUnreachable("replica " + leaderId + " is no longer the leader");
+            }
+            acquire(ticket).whenComplete((p, e) -> settle(result, p, e));
         } else if (reply.permit() != null) {
             settle(result, new RemotePermit(c, subjects.end(leaderId), reply.permit(), reply.waitedNanos()), null);
         } else {
@@ -239,24 +282,23 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         }
         try {
             KeyValueEntry entry = lease.get(LEASE_KEY);
-            String holder = entry == null ? null : new String(entry.getValue(), StandardCharsets.UTF_8);
+            LeaseHolder holder = entry == null ? null : LeaseHolder.of(entry);
             if (holder == null) {
-                lease.create(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8));
+                long term = lease.create(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8));
+                noteTerm(term);
+                heldTerm = term;
                 abandon(leader, "this replica took the free lease");
                 if (renewed(sent)) {
-                    transition(ShareMode.LEADER, "took the free lease");
+                    transition(ShareMode.LEADER, "took the free lease (term " + term + ")");
                 }
-            } else if (holder.equals(replica)) {
-                lease.update(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8), entry.getRevision());
+            } else if (holder.replica().equals(replica)) {
+                lease.update(LEASE_KEY, holder.renewal(), entry.getRevision());
+                heldTerm = holder.term();
                 if (renewed(sent)) {
-                    transition(ShareMode.LEADER, "renewed the lease");
+                    transition(ShareMode.LEADER, "renewed the lease (term " + holder.term() + ")");
                 }
             } else {
-                if (!holder.equals(leader)) {
-                    abandon(leader, "replica " + holder + " took the lease");
-                }
-                leader = holder;
-                transition(ShareMode.FOLLOWER, "replica " + holder + " holds the lease");
+                follow(holder);
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             if (mode == ShareMode.FOLLOWER) {
@@ -287,6 +329,43 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             }
         }, Math.max(0, sent + STEP_DOWN_MILLIS * 1_000_000 - System.nanoTime()), TimeUnit.NANOSECONDS);
         return System.nanoTime() - sent < STEP_DOWN_MILLIS * 1_000_000;
+    }
+
+    /**
+     * Another replica holds the lease (read by the tick, or seen by the watch at once): follow it, unless it is
+     * older than a term already seen (a read that raced a newer one). A leader that sees it was replaced stops
+     * granting at once.
+     */
+    private synchronized void follow(LeaseHolder holder) {
+        if (holder.term() < newestTerm.get()) {
+            return;
+        }
+        noteTerm(holder.term());
+        if (!holder.replica().equals(leader)) {
+            abandon(leader, "replica " + holder.replica() + " took the lease");
+        }
+        leader = holder.replica();
+        transition(ShareMode.FOLLOWER, "replica " + holder.replica() + " holds the lease (term " + holder.term() + ")");
+    }
+
+    private void noteTerm(long term) {
+        newestTerm.accumulateAndGet(term, Math::max);
+    }
+
+    /** This replica's term while it leads, for the server's fencing. */
+    private long leadingTerm() {
+        return mode == ShareMode.LEADER ? heldTerm : LimiterServer.NOT_LEADING;
+    }
+
+    /** A follower asked with a newer term than this leader's: another replica holds the lease now. */
+    private void superseded(long newer) {
+        noteTerm(newer);
+        synchronized (this) {
+            if (mode == ShareMode.LEADER && newer > heldTerm) {
+                transition(ShareMode.FALLBACK, "a follower knows a newer lease (term " + newer + " > " + heldTerm
+                        + "); granting nothing more");
+            }
+        }
     }
 
     /** The leader's part: its own and that of every follower it has heard from long enough; not the others'. */
@@ -324,13 +403,14 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                 c.keyValueManagement().create(KeyValueConfiguration.builder().name(subjects.leaseBucket())
                         .ttl(LEASE_TTL).maxHistoryPerKey(1).storageType(StorageType.Memory).build());
                 lease = c.keyValue(subjects.leaseBucket());
+                lease.watch(LEASE_KEY, new LeaseWatcher());
             } catch (IOException | JetStreamApiException e) {
                 c.close();
                 throw new IOException("the lease bucket cannot be created: " + e.getMessage(), e);
             }
             Dispatcher presence = c.createDispatcher(this::onPresence);
             presence.subscribe(subjects.presence());
-            server = new LimiterServer(c, subjects, replica, local, () -> mode == ShareMode.LEADER,
+            server = new LimiterServer(c, subjects, replica, local, this::leadingTerm, this::superseded,
                     config.upstreamTimeout().toMillis() + 5_000);
             connection = c;
             LOG.log(System.Logger.Level.INFO, "REST replica {0} connected to NATS", replica);
@@ -341,6 +421,23 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** Sees a new holder of the lease at once, rather than at the next tick. Runs on a NATS dispatcher thread. */
+    private final class LeaseWatcher implements KeyValueWatcher {
+        @Override
+        public void watch(KeyValueEntry entry) {
+            if (entry.getOperation() == KeyValueOperation.PUT) {
+                LeaseHolder holder = LeaseHolder.of(entry);
+                if (!holder.replica().equals(replica)) {
+                    follow(holder);
+                }
+            }
+        }
+
+        @Override
+        public void endOfData() {
         }
     }
 
