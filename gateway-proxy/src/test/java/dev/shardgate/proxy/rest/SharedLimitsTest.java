@@ -34,19 +34,45 @@ class SharedLimitsTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> Set.copyOf(List.of(mode(a), mode(b)))
                         .equals(Set.of(ShareMode.LEADER, ShareMode.FOLLOWER)));
 
-                List<HttpResponse<String>> shared = load(a, b, 300, 0);
+                List<HttpResponse<String>> shared = load(List.of(a, b), 300, 0);
                 assertEquals(300, shared.stream().filter(r -> r.statusCode() == 200).count());
                 assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
                 assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
                 assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
 
                 nats.stop();
-                List<HttpResponse<String>> alone = load(a, b, 120, 1_000);
+                List<HttpResponse<String>> alone = load(List.of(a, b), 120, 1_000);
                 assertEquals(120, alone.stream().filter(r -> r.statusCode() == 200).count(),
                         () -> alone.stream().map(r -> r.statusCode() + " " + r.body()).collect(Collectors.joining("\n")));
                 // Each replica notices the lost NATS connection on jnats' own thread, not within the requests.
                 await().atMost(Duration.ofSeconds(30)).until(() -> mode(a) == ShareMode.FALLBACK
                         && mode(b) == ShareMode.FALLBACK);
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
+                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+            }
+        }
+    }
+
+    @Test
+    void aSurgeReplicaBeyondRestReplicasShrinksEveryonesShareSoTogetherTheyStayUnderTheLimits() {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+             SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
+            // A rollout's surge: three replicas run where REST_REPLICAS says two.
+            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
+                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            try (ProxyUnderTest a = new ProxyUnderTest(discord.apiUrl(), env);
+                 ProxyUnderTest b = new ProxyUnderTest(discord.apiUrl(), env);
+                 ProxyUnderTest c = new ProxyUnderTest(discord.apiUrl(), env)) {
+                List<ProxyUnderTest> all = List.of(a, b, c);
+                await().atMost(Duration.ofSeconds(30)).until(() -> all.stream().allMatch(p -> replicas(p) == 3));
+                // Cut off from NATS, each keeps the largest membership it saw: a third of every limit, not a half.
+                nats.stop();
+                await().atMost(Duration.ofSeconds(30)).until(() -> all.stream()
+                        .allMatch(p -> mode(p) == ShareMode.FALLBACK));
+                assertTrue(all.stream().allMatch(p -> replicas(p) == 3));
+                List<HttpResponse<String>> answers = load(all, 300, 2_000);
+                assertEquals(300, answers.stream().filter(r -> r.statusCode() == 200).count());
                 assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
                 assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
                 assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
@@ -142,11 +168,15 @@ class SharedLimitsTest {
         return p.proxy.shared().orElseThrow().mode();
     }
 
-    /** Requests over many channels, alternating between the replicas, all at once. */
-    private static List<HttpResponse<String>> load(ProxyUnderTest a, ProxyUnderTest b, int count, int channelBase) {
+    private static int replicas(ProxyUnderTest p) {
+        return (int) p.registry.get("shardgate.rest.share.replicas").gauge().value();
+    }
+
+    /** Requests over many channels, taking turns between the replicas, all at once. */
+    private static List<HttpResponse<String>> load(List<ProxyUnderTest> replicas, int count, int channelBase) {
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            ProxyUnderTest p = i % 2 == 0 ? a : b;
+            ProxyUnderTest p = replicas.get(i % replicas.size());
             long channel = 930_000_000_000_000_000L + channelBase + i % 60;
             pending.add(p.sendAsync(i % 3 == 0
                     ? p.request("/channels/" + channel + "/messages").header("Content-Type", "application/json")

@@ -73,8 +73,6 @@ final class LimiterProtocol {
 
     record Cancel(String rid) { }
 
-    record Presence(String replica) { }
-
     static byte[] write(Object message) {
         try {
             return JSON.writeValueAsBytes(message);

@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
-import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
@@ -42,10 +41,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * One view of the limits for several REST proxy replicas, through NATS. One replica holds a lease (a key with a
  * time-to-live in a JetStream key-value bucket) and with it the limits: its {@link Limiter} serves every
  * replica's requests by request-reply ({@link LimiterServer}). A follower asks the leader for each permit and
- * tells it each answer. Without a reachable leader a replica falls back to its fixed share of every limit,
- * {@code 1 / REST_REPLICAS}, after waiting long enough for the leader to have stopped counting it; the leader
- * in turn leaves the share of every replica it does not hear from to that replica. So the replicas together
- * stay under Discord's limits whatever fails: they only get slower.
+ * tells it each answer. Every replica registers itself in a members bucket ({@link Membership}); without a
+ * reachable leader a replica falls back to its share of every limit, {@code 1 / replicas} (the most registered
+ * lately, at least {@code REST_REPLICAS}), after waiting long enough for the leader to have stopped counting it;
+ * the leader in turn leaves the share of every replica that does not follow it to that replica. So the replicas
+ * together stay under Discord's limits whatever fails, a surge rollout's extra replica included: they only get
+ * slower.
  *
  * <p>Fencing: a leader's <em>term</em> is the KV revision at which it created the lease key (renewals keep it in
  * the key's value). Terms only grow: a successor can create the key only after the old one expired, and the old
@@ -54,11 +55,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * tick and watched) or from any reply; a leader refuses to grant once it sees a newer term, in the lease or in an
  * acquire. So a deposed leader that wakes from a pause cannot let anything out in its successor's time.
  *
- * <p>Threads: {@code rest-share} connects, renews or takes the lease and publishes presence every
+ * <p>Threads: {@code rest-share} connects, renews or takes the lease and renews this replica's registration every
  * {@value #TICK_MILLIS} ms; {@code rest-share-fence} steps a leader down {@value #STEP_DOWN_MILLIS} ms after the
  * last renewal it sent that was stored, on the monotonic clock, even while {@code rest-share} is stuck waiting on a
  * NATS that does not answer (a partition: each KV call may wait its whole timeout); NATS's dispatcher threads take
- * presence and replies. {@link #close()} stops them.
+ * the lease and members watches and the leader's replies. {@link #close()} stops them.
  */
 public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private static final Duration UNLIMITED_WAIT = Duration.ofDays(1);
@@ -68,8 +69,6 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     /** A leader that could not renew for this long stops leading, well before the lease expires for others. */
     private static final long STEP_DOWN_MILLIS = 1_500;
     private static final long PRESENCE_TIMEOUT_MILLIS = 2_000;
-    /** How long a follower must have been present before the leader lets it share the leader's limits. */
-    private static final long SETTLE_MILLIS = 2_000;
     private static final long WINDOW_MILLIS = 1_000;
     private static final String LEASE_KEY = "leader";
 
@@ -78,7 +77,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private final List<String> natsUrls;
     private final SharedSubjects subjects;
     private final String replica = UUID.randomUUID().toString().substring(0, 8);
-    private final Map<String, long[]> seen = new ConcurrentHashMap<>();
+    private final Membership membership;
     private final AtomicLong requests = new AtomicLong();
     /**
      * Acquires sent to a leader and not yet answered, with the leader asked: failed at once when the connection
@@ -114,6 +113,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private volatile String leader;
     private volatile Connection connection;
     private KeyValue lease;
+    private KeyValue members;
     private LimiterServer server;
     /** When the last renewal that the server stored was sent (monotonic nanos): the lease runs from there. */
     private volatile long renewedAt;
@@ -127,6 +127,10 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         this.natsUrls = natsUrls;
         this.subjects = SharedSubjects.of(subjects);
         this.registry = registry;
+        this.membership = new Membership(config.expectedReplicas());
+        Gauge.builder("shardgate.rest.share.replicas", membership, Membership::replicas)
+                .description("replicas every limit is split for: the most registered lately, at least REST_REPLICAS")
+                .register(registry);
         Gauge.builder("shardgate.rest.share.mode", modeGauge, AtomicInteger::get)
                 .description("how this replica shares the limits: 0 fallback (own share), 1 follower, 2 leader")
                 .register(registry);
@@ -269,7 +273,6 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     }
 
     private void tick() {
-        long now = System.currentTimeMillis();
         long sent = System.nanoTime();
         if (connection == null && !connect()) {
             return;
@@ -306,13 +309,21 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             }
             return;
         }
-        seen.values().removeIf(times -> now - times[1] > 60_000);
-        if (mode == ShareMode.LEADER) {
-            local.setShare(leaderShare(now));
+        try {
+            members.put(replica, mode.name().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not renew this replica''s registration: {0}",
+                    e.getClass().getSimpleName());
+            return;
         }
-        if (mode != ShareMode.FALLBACK) {
-            connection.publish(subjects.presence(), LimiterProtocol.write(new LimiterProtocol.Presence(replica)));
+        membership.sample(millis());
+        synchronized (this) {
+            local.setShare(mode == ShareMode.LEADER ? leaderShare() : ownShare());
         }
+    }
+
+    private static long millis() {
+        return System.nanoTime() / 1_000_000;
     }
 
     /**
@@ -369,22 +380,8 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     }
 
     /** The leader's part: its own and that of every follower it has heard from long enough; not the others'. */
-    private double leaderShare(long now) {
-        long settled = seen.entrySet().stream().filter(e -> !e.getKey().equals(replica))
-                .filter(e -> now - e.getValue()[1] <= PRESENCE_TIMEOUT_MILLIS && e.getValue()[1] - e.getValue()[0] >= SETTLE_MILLIS)
-                .count();
-        return Math.min(1.0, (1.0 + settled) / config.expectedReplicas());
-    }
-
-    private void onPresence(Message msg) {
-        try {
-            String id = LimiterProtocol.read(msg.getData(), LimiterProtocol.Presence.class).replica();
-            long now = System.currentTimeMillis();
-            seen.compute(id, (k, times) -> times == null || now - times[1] > PRESENCE_TIMEOUT_MILLIS
-                    ? new long[] {now, now} : new long[] {times[0], now});
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "dropped a malformed presence message");
-        }
+    private double leaderShare() {
+        return Math.min(1.0, (1.0 + membership.settledFollowers(replica, millis())) / membership.replicas());
     }
 
     private boolean connect() {
@@ -404,12 +401,15 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                         .ttl(LEASE_TTL).maxHistoryPerKey(1).storageType(StorageType.Memory).build());
                 lease = c.keyValue(subjects.leaseBucket());
                 lease.watch(LEASE_KEY, new LeaseWatcher());
+                c.keyValueManagement().create(KeyValueConfiguration.builder().name(subjects.membersBucket())
+                        .ttl(Duration.ofMillis(Membership.ALIVE_MILLIS)).maxHistoryPerKey(1)
+                        .storageType(StorageType.Memory).build());
+                members = c.keyValue(subjects.membersBucket());
+                members.watchAll(new MembersWatcher());
             } catch (IOException | JetStreamApiException e) {
                 c.close();
                 throw new IOException("the lease bucket cannot be created: " + e.getMessage(), e);
             }
-            Dispatcher presence = c.createDispatcher(this::onPresence);
-            presence.subscribe(subjects.presence());
             server = new LimiterServer(c, subjects, replica, local, this::leadingTerm, this::superseded,
                     config.upstreamTimeout().toMillis() + 5_000);
             connection = c;
@@ -433,6 +433,21 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                 if (!holder.replica().equals(replica)) {
                     follow(holder);
                 }
+            }
+        }
+
+        @Override
+        public void endOfData() {
+        }
+    }
+
+    /** Every replica's registration as it is renewed, with its mode. Runs on a NATS dispatcher thread. */
+    private final class MembersWatcher implements KeyValueWatcher {
+        @Override
+        public void watch(KeyValueEntry entry) {
+            if (entry.getOperation() == KeyValueOperation.PUT) {
+                membership.seen(entry.getKey(), ShareMode.FOLLOWER.name().equals(
+                        new String(entry.getValue(), StandardCharsets.UTF_8)), millis());
             }
         }
 
@@ -469,7 +484,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         // go straight to the local limiter in fallback, so they must find its pause already queued ahead of them.
         switch (next) {
             case LEADER -> {
-                local.setShare(leaderShare(System.currentTimeMillis()));
+                local.setShare(leaderShare());
                 // What the previous leader let out in its last window is unknown here.
                 local.pauseFor((WINDOW_MILLIS + config.resetMargin().toMillis()) * 1_000_000);
             }
@@ -486,7 +501,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     }
 
     private double ownShare() {
-        return 1.0 / config.expectedReplicas();
+        return 1.0 / membership.replicas();
     }
 
     /** Long enough for the leader to stop counting this replica and for what it granted since to age out. */

@@ -8,10 +8,6 @@ record SharedSubjects(String prefix) {
         return new SharedSubjects(subjects.prefix());
     }
 
-    String presence() {
-        return prefix + ".rest.presence";
-    }
-
     String acquire(String replica) {
         return prefix + ".rest.limiter." + replica + ".acquire";
     }
@@ -27,5 +23,10 @@ record SharedSubjects(String prefix) {
     /** The JetStream key-value bucket holding the leader's lease (KV names allow no dots). */
     String leaseBucket() {
         return prefix.replace('.', '_') + "_rest_lease";
+    }
+
+    /** The key-value bucket where every replica registers itself (its key expires with the bucket's TTL). */
+    String membersBucket() {
+        return prefix.replace('.', '_') + "_rest_members";
     }
 }
