@@ -165,6 +165,12 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     public CompletableFuture<Permit> acquire(Ticket ticket) {
         Connection c = connection;
         String l = leader;
+        if (ticket.route().interactionCallback()) {
+            // Due within 3 s and outside the global limit, in a bucket of its own interaction that no other
+            // replica sends to: this replica's limiter paces it (at its share of that bucket), and a slow or
+            // frozen leader cannot make it late.
+            return local.acquire(ticket);
+        }
         if (mode == ShareMode.FOLLOWER) {
             if (c != null && l != null && c.getStatus() == Connection.Status.CONNECTED) {
                 return remote(c, l, ticket);
