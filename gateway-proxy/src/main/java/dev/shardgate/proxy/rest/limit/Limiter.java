@@ -137,13 +137,22 @@ public final class Limiter implements RateLimiter {
     }
 
     /**
-     * Sends nothing that counts against a global limit before {@code delayNanos} from now: a limiter that has
-     * just taken over from another process does not know what that one sent in the last window.
+     * Takes the limits over from another process, which may have sent anything its limits allowed until just
+     * before: nothing that counts against a global limit goes out before {@code pauseNanos} from now (every global
+     * slot is treated as used for that long), and every bucket is forgotten, so it sends one request at a time
+     * until Discord's answer tells its remaining ({@link Bucket#forget}). Blocks from 429s, locks, bans and learned
+     * route hashes are kept: they are Discord's word, not this process's count.
      */
-    public void pauseFor(long delayNanos) {
+    public void takeOver(long pauseNanos) {
         scheduler.execute(() -> {
-            coldUntil = Math.max(coldUntil, scheduler.nanoTime() + delayNanos);
-            tokens.values().forEach(this::drainGlobal);
+            coldUntil = Math.max(coldUntil, scheduler.nanoTime() + pauseNanos);
+            tokens.values().forEach(t -> {
+                t.buckets.values().forEach(b -> {
+                    b.forget();
+                    drain(b);
+                });
+                drainGlobal(t);
+            });
         });
     }
 

@@ -145,7 +145,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                                       MeterRegistry registry) {
         SharedLimiter s = new SharedLimiter(config, local, natsUrls, subjects, registry);
         s.local.setShare(s.ownShare());
-        s.local.pauseFor(s.fallbackPauseNanos());
+        s.local.takeOver(s.fallbackPauseNanos());
         s.thread.start();
         LOG.log(System.Logger.Level.INFO, "REST replica {0}: sharing limits through NATS with up to {1} replicas",
                 s.replica, config.expectedReplicas());
@@ -491,14 +491,15 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         switch (next) {
             case LEADER -> {
                 local.setShare(leaderShare());
-                // What the previous leader let out in its last window is unknown here.
-                local.pauseFor((WINDOW_MILLIS + config.resetMargin().toMillis()) * 1_000_000);
+                // What the previous leader let out lately is unknown here (see takeOver, and docs/rest-proxy.md
+                // for why one window is enough).
+                local.takeOver((WINDOW_MILLIS + config.resetMargin().toMillis()) * 1_000_000);
             }
             case FOLLOWER -> local.setShare(ownShare());
             case FALLBACK -> {
                 local.setShare(ownShare());
                 if (previous != ShareMode.FALLBACK) {
-                    local.pauseFor(fallbackPauseNanos());
+                    local.takeOver(fallbackPauseNanos());
                 }
             }
         }

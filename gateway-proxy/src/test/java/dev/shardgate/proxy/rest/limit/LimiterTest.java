@@ -105,6 +105,29 @@ class LimiterTest {
     }
 
     @Test
+    void aLimiterTakingOverPausesTheGlobalLimitAndForgetsEveryBucketUntilDiscordTellsItsRemaining() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(5, 4, 1.0, "h"));
+        clock.advanceMillis(2_000);
+        // As far as this limiter knows, the bucket is full again; another process may have used it meanwhile.
+        limiter.takeOver(1_050_000_000L);
+        List<CompletableFuture<Permit>> fs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            fs.add(acquire(send));
+        }
+        clock.advanceMillis(1_049);
+        assertEquals(0, granted(fs), "every global slot counts as used for the first window");
+        clock.advanceMillis(2);
+        assertEquals(1, granted(fs), "one request at a time until an answer tells the bucket's remaining");
+        permit(fs.get(0)).complete(ok(5, 1, 2.0, "h"));
+        assertEquals(2, granted(fs), "Discord's remaining, not the old model's five, decides");
+        clock.advanceMillis(2_049);
+        assertEquals(2, granted(fs));
+        clock.advanceMillis(2);
+        assertEquals(4, granted(fs), "the slots come back at the reset the answer announced");
+    }
+
+    @Test
     void queuedRequestsLeaveInArrivalOrderWhenSlotsComeBack() {
         Route send = route("POST", "/channels/111/messages");
         CompletableFuture<Permit> first = acquire(send);
