@@ -3,17 +3,25 @@ package dev.shardgate.proxy.rest;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.proxy.rest.shared.ShareMode;
+import dev.shardgate.simulator.rest.RateLimitScope;
 import dev.shardgate.testkit.NatsServerProcess;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,6 +67,105 @@ class ReplicaProcessesTest {
                 } finally {
                     leader.process.signal("CONT");
                 }
+            }
+        }
+    }
+
+    @Test
+    void twoReplicasUnderLoadLoseNothingAndStayUnderTheLimitsWhenTheLeaderIsKilled() throws Exception {
+        leaderKilledUnderLoad(2);
+    }
+
+    @Test
+    void threeReplicasUnderLoadLoseNothingAndStayUnderTheLimitsWhenTheLeaderIsKilled() throws Exception {
+        leaderKilledUnderLoad(3);
+    }
+
+    /**
+     * Steady load (35 requests a second over 60 channels' reads and 10 channels' messages, below the global limit of
+     * 50) through every replica; the leader process is SIGKILLed 6 s in and the load goes on through the others
+     * until 16 s. Every request to a survivor succeeds, every request to the killed one succeeded or failed at once
+     * with its connection, a survivor leads within a bound, and Discord (the simulator) never answers 429.
+     */
+    private static void leaderKilledUnderLoad(int count) throws Exception {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+             SimulatedDiscord discord = new SimulatedDiscord()) {
+            List<RestReplicaProcess> replicas = new ArrayList<>();
+            try {
+                for (int i = 0; i < count; i++) {
+                    replicas.add(RestReplicaProcess.launch(discord, nats, Map.of("REST_REPLICAS", "" + count)));
+                }
+                replicas.forEach(RestReplicaProcess::awaitServing);
+                await().atMost(Duration.ofSeconds(30)).until(() -> replicas.stream()
+                        .filter(r -> r.modeOrNull() == ShareMode.LEADER).count() == 1 && replicas.stream()
+                        .filter(r -> r.modeOrNull() == ShareMode.FOLLOWER).count() == count - 1);
+                RestReplicaProcess leader = replicas.stream().filter(r -> r.modeOrNull() == ShareMode.LEADER)
+                        .findFirst().orElseThrow();
+                List<RestReplicaProcess> survivors = replicas.stream().filter(r -> r != leader).toList();
+
+                Map<RestReplicaProcess, List<CompletableFuture<HttpResponse<String>>>> sent = new HashMap<>();
+                replicas.forEach(r -> sent.put(r, new ArrayList<>()));
+                long start = System.nanoTime();
+                long killedAt = 0;
+                Duration newLeaderAfter = null;
+                for (int i = 0; System.nanoTime() - start < 16_000_000_000L; i++) {
+                    long due = start + i * 1_000_000_000L / 35;
+                    long now = System.nanoTime();
+                    if (due > now) {
+                        Thread.sleep((due - now) / 1_000_000, (int) ((due - now) % 1_000_000));
+                    }
+                    if (killedAt == 0 && now - start > 6_000_000_000L) {
+                        leader.process.kill();
+                        killedAt = System.nanoTime();
+                    }
+                    if (killedAt != 0 && newLeaderAfter == null && i % 4 == 0
+                            && survivors.stream().anyMatch(r -> r.modeOrNull() == ShareMode.LEADER)) {
+                        newLeaderAfter = Duration.ofNanos(System.nanoTime() - killedAt);
+                    }
+                    List<RestReplicaProcess> alive = killedAt == 0 ? replicas : survivors;
+                    RestReplicaProcess to = alive.get(i % alive.size());
+                    HttpRequest request = i % 7 == 0
+                            ? to.request("/channels/" + (940_000_000_000_000_000L + i % 10) + "/messages")
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"load " + i + "\"}")).build()
+                            : to.request("/channels/" + (950_000_000_000_000_000L + i % 60)).GET().build();
+                    sent.get(to).add(to.client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+                }
+                if (newLeaderAfter == null) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> survivors.stream()
+                            .anyMatch(r -> r.modeOrNull() == ShareMode.LEADER));
+                    newLeaderAfter = Duration.ofNanos(System.nanoTime() - killedAt);
+                }
+
+                int toSurvivors = 0;
+                for (RestReplicaProcess r : survivors) {
+                    for (CompletableFuture<HttpResponse<String>> f : sent.get(r)) {
+                        HttpResponse<String> answer = f.get(60, TimeUnit.SECONDS);
+                        assertEquals(200, answer.statusCode(), answer.body());
+                        toSurvivors++;
+                    }
+                }
+                int answeredByKilled = 0;
+                int cutByKill = 0;
+                for (CompletableFuture<HttpResponse<String>> f : sent.get(leader)) {
+                    try {
+                        assertEquals(200, f.get(60, TimeUnit.SECONDS).statusCode());
+                        answeredByKilled++;
+                    } catch (ExecutionException e) {
+                        assertInstanceOf(IOException.class, e.getCause(), "a request to the killed replica");
+                        cutByKill++;
+                    }
+                }
+                System.out.printf("%d replicas: %d requests to survivors all 200; to the killed leader %d answered, "
+                        + "%d cut by the kill; new leader %d ms after the kill; at most %d a second at Discord%n",
+                        count, toSurvivors, answeredByKilled, cutByKill, newLeaderAfter.toMillis(),
+                        discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN));
+                assertTrue(newLeaderAfter.compareTo(Duration.ofSeconds(8)) < 0, "a new leader after " + newLeaderAfter);
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
+                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
+                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+            } finally {
+                replicas.forEach(RestReplicaProcess::close);
             }
         }
     }

@@ -38,8 +38,8 @@ final class RestReplicaProcess implements AutoCloseable {
         this.adminPort = adminPort;
     }
 
-    /** Starts a replica and waits until it serves; {@code extra} adds or overrides settings. */
-    static RestReplicaProcess start(SimulatedDiscord discord, NatsServerProcess nats, Map<String, String> extra) {
+    /** Starts a replica; {@code extra} adds or overrides settings. See {@link #awaitServing()}. */
+    static RestReplicaProcess launch(SimulatedDiscord discord, NatsServerProcess nats, Map<String, String> extra) {
         int restPort = NatsServerProcess.freePort();
         int adminPort = NatsServerProcess.freePort();
         Map<String, String> env = new HashMap<>();
@@ -51,11 +51,20 @@ final class RestReplicaProcess implements AutoCloseable {
         env.put("NATS_URL", nats.url());
         env.put("REST_SHARE_LIMITS", "true");
         env.putAll(extra);
-        RestReplicaProcess r = new RestReplicaProcess(JavaProcess.start(ProxyMain.class, env), restPort, adminPort);
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                .failFast("the replica exited:\n" + r.process.logText(), () -> !r.process.isAlive())
-                .until(() -> r.mode() != null && r.accepts());
+        return new RestReplicaProcess(JavaProcess.start(ProxyMain.class, env), restPort, adminPort);
+    }
+
+    /** Starts a replica and waits until it serves. */
+    static RestReplicaProcess start(SimulatedDiscord discord, NatsServerProcess nats, Map<String, String> extra) {
+        RestReplicaProcess r = launch(discord, nats, extra);
+        r.awaitServing();
         return r;
+    }
+
+    void awaitServing() {
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .failFast("the replica exited:\n" + process.logText(), () -> !process.isAlive())
+                .until(() -> mode() != null && accepts());
     }
 
     /** The replica's sharing mode, from {@code shardgate_rest_share_mode} (0 fallback, 1 follower, 2 leader). */

@@ -86,6 +86,9 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private final Map<String, Asked> awaitingLeader = new ConcurrentHashMap<>();
     /** The newest leader term this replica has seen, in the lease or in a leader's reply. */
     private final AtomicLong newestTerm = new AtomicLong();
+    /** The lease's revision when this replica last followed it, and when it found that leader unreachable. */
+    private long followedRevision;
+    private long unreachableAt = -1;
     /** The term of the lease this replica created, while it holds it. */
     private volatile long heldTerm = LimiterServer.NOT_LEADING;
     private final Counter fenced;
@@ -307,7 +310,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                     transition(ShareMode.LEADER, "renewed the lease (term " + holder.term() + ")");
                 }
             } else {
-                follow(holder);
+                follow(holder, entry.getRevision());
             }
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             if (mode == ShareMode.FOLLOWER) {
@@ -353,11 +356,17 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
      * older than a term already seen (a read that raced a newer one). A leader that sees it was replaced stops
      * granting at once.
      */
-    private synchronized void follow(LeaseHolder holder) {
+    private synchronized void follow(LeaseHolder holder, long revision) {
         if (holder.term() < newestTerm.get()) {
             return;
         }
         noteTerm(holder.term());
+        if (holder.replica().equals(leader) && revision <= unreachableAt) {
+            // The leader this replica found unreachable has not renewed since: it is likely dead, and following
+            // it again would only fall back again at the next request. Its key expires within the lease's TTL.
+            return;
+        }
+        followedRevision = revision;
         if (!holder.replica().equals(leader)) {
             abandon(leader, "replica " + holder.replica() + " took the lease");
         }
@@ -437,7 +446,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             if (entry.getOperation() == KeyValueOperation.PUT) {
                 LeaseHolder holder = LeaseHolder.of(entry);
                 if (!holder.replica().equals(replica)) {
-                    follow(holder);
+                    follow(holder, entry.getRevision());
                 }
             }
         }
@@ -471,6 +480,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private void leaderUnreachable(String why) {
         synchronized (this) {
             if (mode == ShareMode.FOLLOWER) {
+                unreachableAt = followedRevision;
                 transition(ShareMode.FALLBACK, why);
             }
         }
