@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.proxy.rest.shared.ShareMode;
 import dev.shardgate.simulator.rest.RateLimitScope;
+import dev.shardgate.simulator.rest.RestSettings;
 import dev.shardgate.testkit.NatsServerProcess;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -35,7 +36,7 @@ class ReplicaProcessesTest {
     @Test
     void anInteractionCallbackIsAnsweredInTimeWhileTheLeaderIsFrozen() throws Exception {
         try (NatsServerProcess nats = NatsServerProcess.start();
-             SimulatedDiscord discord = new SimulatedDiscord();
+             SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults().withInteractionTokenChecks(true));
              RestReplicaProcess leader = RestReplicaProcess.start(discord, nats, TWO)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> leader.mode() == ShareMode.LEADER);
             try (RestReplicaProcess follower = RestReplicaProcess.start(discord, nats, TWO)) {
