@@ -27,8 +27,7 @@ class SharedLimitsTest {
     void twoReplicasTogetherStayUnderTheLimitsAndStillDoWhenNatsGoesAway() {
         try (NatsServerProcess nats = NatsServerProcess.start();
              SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
-            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
-                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            Map<String, String> env = sharing(nats);
             try (ProxyUnderTest a = new ProxyUnderTest(discord.apiUrl(), env);
                  ProxyUnderTest b = new ProxyUnderTest(discord.apiUrl(), env)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> Set.copyOf(List.of(mode(a), mode(b)))
@@ -36,9 +35,7 @@ class SharedLimitsTest {
 
                 List<HttpResponse<String>> shared = load(List.of(a, b), 300, 0);
                 assertEquals(300, shared.stream().filter(r -> r.statusCode() == 200).count());
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
-                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+                assertUnderTheLimits(discord);
 
                 nats.stop();
                 List<HttpResponse<String>> alone = load(List.of(a, b), 120, 1_000);
@@ -47,9 +44,7 @@ class SharedLimitsTest {
                 // Each replica notices the lost NATS connection on jnats' own thread, not within the requests.
                 await().atMost(Duration.ofSeconds(30)).until(() -> mode(a) == ShareMode.FALLBACK
                         && mode(b) == ShareMode.FALLBACK);
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
-                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+                assertUnderTheLimits(discord);
             }
         }
     }
@@ -59,8 +54,7 @@ class SharedLimitsTest {
         try (NatsServerProcess nats = NatsServerProcess.start();
              SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
             // A rollout's surge: three replicas run where REST_REPLICAS says two.
-            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
-                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            Map<String, String> env = sharing(nats);
             try (ProxyUnderTest a = new ProxyUnderTest(discord.apiUrl(), env);
                  ProxyUnderTest b = new ProxyUnderTest(discord.apiUrl(), env);
                  ProxyUnderTest c = new ProxyUnderTest(discord.apiUrl(), env)) {
@@ -73,9 +67,7 @@ class SharedLimitsTest {
                 assertTrue(all.stream().allMatch(p -> replicas(p) == 3));
                 List<HttpResponse<String>> answers = load(all, 300, 2_000);
                 assertEquals(300, answers.stream().filter(r -> r.statusCode() == 200).count());
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
-                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+                assertUnderTheLimits(discord);
             }
         }
     }
@@ -84,8 +76,7 @@ class SharedLimitsTest {
     void whenTheLeaderGoesAwayAFollowerTakesOverWithoutGoingOverTheLimits() {
         try (NatsServerProcess nats = NatsServerProcess.start();
              SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
-            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
-                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            Map<String, String> env = sharing(nats);
             try (ProxyUnderTest first = new ProxyUnderTest(discord.apiUrl(), env)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> mode(first) == ShareMode.LEADER);
                 try (ProxyUnderTest second = new ProxyUnderTest(discord.apiUrl(), env)) {
@@ -100,8 +91,7 @@ class SharedLimitsTest {
                     List<HttpResponse<String>> answers = during.stream().map(CompletableFuture::join).toList();
                     assertEquals(150, answers.stream().filter(r -> r.statusCode() == 200).count());
                     assertEquals(200, second.send(second.request("/users/@me").GET().build()).statusCode());
-                    assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
-                    assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+                    assertUnderTheLimits(discord);
                 }
             }
         }
@@ -162,6 +152,18 @@ class SharedLimitsTest {
                 }
             }
         }
+    }
+
+    /** Two replicas expected, requests that wait up to a minute. */
+    private static Map<String, String> sharing(NatsServerProcess nats) {
+        return Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(), "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+    }
+
+    /** Discord answered no 429 and saw at most its global limit in any second. */
+    private static void assertUnderTheLimits(SimulatedDiscord discord) {
+        assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
+        assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
+        assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
     }
 
     private static ShareMode mode(ProxyUnderTest p) {

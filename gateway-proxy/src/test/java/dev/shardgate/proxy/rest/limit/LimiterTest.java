@@ -55,6 +55,14 @@ class LimiterTest {
         return limiter.acquire(new Ticket(BOT, route, clock.nanoTime() + maxWaitMillis * 1_000_000, 0, false));
     }
 
+    private List<CompletableFuture<Permit>> acquireAll(Route route, int count) {
+        List<CompletableFuture<Permit>> fs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            fs.add(acquire(route));
+        }
+        return fs;
+    }
+
     private static Answer ok(int limit, int remaining, double resetAfter, String hash) {
         Map<String, String> h = Map.of("x-ratelimit-limit", "" + limit, "x-ratelimit-remaining", "" + remaining,
                 "x-ratelimit-reset-after", "" + resetAfter, "x-ratelimit-bucket", hash);
@@ -91,10 +99,7 @@ class LimiterTest {
     @Test
     void unknownBucketSendsOneAtATimeThenAsManyAsItHasLeft() {
         Route send = route("POST", "/channels/111/messages");
-        List<CompletableFuture<Permit>> fs = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            fs.add(acquire(send));
-        }
+        List<CompletableFuture<Permit>> fs = acquireAll(send, 6);
         assertEquals(1, granted(fs));
         permit(fs.get(0)).complete(ok(5, 4, 1.0, "hash-a"));
         assertEquals(5, granted(fs), "the four left in the window go out together, not one by one");
@@ -111,10 +116,7 @@ class LimiterTest {
         clock.advanceMillis(2_000);
         // As far as this limiter knows, the bucket is full again; another process may have used it meanwhile.
         limiter.takeOver(1_050_000_000L);
-        List<CompletableFuture<Permit>> fs = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            fs.add(acquire(send));
-        }
+        List<CompletableFuture<Permit>> fs = acquireAll(send, 4);
         clock.advanceMillis(1_049);
         assertEquals(0, granted(fs), "every global slot counts as used for the first window");
         clock.advanceMillis(2);
