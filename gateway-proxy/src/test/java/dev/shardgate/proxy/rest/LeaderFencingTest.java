@@ -15,6 +15,7 @@ import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.StorageType;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class LeaderFencingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String BUCKET = "discord_rest_lease";
+    private static final String LEASE = "discord_rest_lease";
+    private static final String MEMBERS = "discord_rest_members";
     private static final String PREFIX = "discord.rest.limiter.";
 
     @Test
@@ -41,7 +43,8 @@ class LeaderFencingTest {
         try (NatsServerProcess nats = NatsServerProcess.start();
              SimulatedDiscord discord = new SimulatedDiscord();
              Connection test = Nats.connect(nats.url())) {
-            KeyValue lease = leaseBucket(test);
+            KeyValue lease = bucket(test, LEASE);
+            KeyValue members = bucket(test, MEMBERS);
             // An earlier leader's term, then the current leader's: the later create has the higher revision.
             long earlier = lease.create("leader", bytes("earlier"));
             lease.delete("leader");
@@ -52,10 +55,17 @@ class LeaderFencingTest {
             Dispatcher d = test.createDispatcher();
             d.subscribe(PREFIX + "current.acquire", acquires::add);
             d.subscribe(PREFIX + "current.end", m -> ends.add(read(m)));
-            try (Renewer ignored = new Renewer(lease, "current " + current);
+            // The current leader renews its lease and its registration, which names its term.
+            try (Renewer ignored = new Renewer(() -> {
+                lease.put("leader", bytes("current"));
+                members.put("current", bytes("LEADER " + current));
+            });
                  ProxyUnderTest follower = new ProxyUnderTest(discord.apiUrl(), Map.of("REST_SHARE_LIMITS", "true",
                          "NATS_URL", nats.url(), "REST_REPLICAS", "2"))) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> mode(follower) == ShareMode.FOLLOWER);
+                // Registered as following: its watch of the registrations had the leader's before that.
+                await().atMost(Duration.ofSeconds(5)).until(() -> members.keys().stream()
+                        .anyMatch(k -> "FOLLOWER".equals(value(members, k))));
                 CompletableFuture<HttpResponse<String>> answer = follower.sendAsync(
                         follower.request("/users/@me").GET().build());
 
@@ -90,15 +100,18 @@ class LeaderFencingTest {
              ProxyUnderTest leader = new ProxyUnderTest(discord.apiUrl(), Map.of("REST_SHARE_LIMITS", "true",
                      "NATS_URL", nats.url(), "REST_REPLICAS", "2"))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> mode(leader) == ShareMode.LEADER);
-            KeyValue lease = leaseBucket(test);
-            String[] holder = new String(lease.get("leader").getValue(), StandardCharsets.UTF_8).split(" ");
-            long term = holder.length > 1 ? Long.parseLong(holder[1]) : lease.get("leader").getRevision();
-            String subject = PREFIX + holder[0] + ".acquire";
+            KeyValue lease = bucket(test, LEASE);
+            KeyValue members = bucket(test, MEMBERS);
+            String holder = value(lease, "leader");
+            // Its registration names its term, the lease's revision when it was created.
+            await().atMost(Duration.ofSeconds(5)).until(() -> String.valueOf(value(members, holder)).startsWith("LEADER "));
+            long term = Long.parseLong(value(members, holder).substring("LEADER ".length()));
+            String subject = PREFIX + holder + ".acquire";
 
             JsonNode granted = read(test.request(subject, acquire("a1", term), Duration.ofSeconds(10)));
             assertEquals("a1", granted.get("permit").asText());
             assertEquals(term, granted.get("term").asLong());
-            test.publish(PREFIX + holder[0] + ".end", bytes("{\"permit\":\"a1\",\"end\":\"unsent\",\"scope\":\"NONE\"}"));
+            test.publish(PREFIX + holder + ".end", bytes("{\"permit\":\"a1\",\"end\":\"unsent\",\"scope\":\"NONE\"}"));
 
             // A follower that has seen a newer lease: the leader refuses, and stops leading on that term.
             JsonNode refused = read(test.request(subject, acquire("a2", term + 1), Duration.ofSeconds(10)));
@@ -122,11 +135,21 @@ class LeaderFencingTest {
         return p.proxy.shared().orElseThrow().mode();
     }
 
-    /** The lease bucket as the replicas create it (creating it again with the same settings is allowed). */
-    private static KeyValue leaseBucket(Connection c) throws Exception {
-        c.keyValueManagement().create(KeyValueConfiguration.builder().name(BUCKET).ttl(Duration.ofSeconds(3))
+    /** A bucket as the replicas create it (creating it again with the same settings is allowed). */
+    private static KeyValue bucket(Connection c, String name) throws Exception {
+        c.keyValueManagement().create(KeyValueConfiguration.builder().name(name).ttl(Duration.ofSeconds(3))
                 .maxHistoryPerKey(1).storageType(StorageType.Memory).build());
-        return c.keyValue(BUCKET);
+        return c.keyValue(name);
+    }
+
+    /** A key's value as text, or null without one. */
+    private static String value(KeyValue kv, String key) {
+        try {
+            KeyValueEntry entry = kv.get(key);
+            return entry == null ? null : new String(entry.getValue(), StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static byte[] acquire(String rid, long term) {
@@ -152,15 +175,20 @@ class LeaderFencingTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** What the test's leader writes every 500 ms. */
+    private interface Renewal {
+        void renew() throws Exception;
+    }
+
     /** Keeps the test's lease alive, as a leader would, until closed. */
     private static final class Renewer implements AutoCloseable {
         private final Thread thread;
 
-        Renewer(KeyValue lease, String value) {
+        Renewer(Renewal renewal) {
             thread = Thread.ofPlatform().daemon().start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     try {
-                        lease.put("leader", bytes(value));
+                        renewal.renew();
                         Thread.sleep(500);
                     } catch (InterruptedException e) {
                         return;

@@ -48,12 +48,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * together stay under Discord's limits whatever fails, a surge rollout's extra replica included: they only get
  * slower.
  *
- * <p>Fencing: a leader's <em>term</em> is the KV revision at which it created the lease key (renewals keep it in
- * the key's value). Terms only grow: a successor can create the key only after the old one expired, and the old
- * leader's compare-and-set renewals then fail. Every permit carries its leader's term; a follower refuses (gives
- * back unsent, and asks again) a permit whose term is older than the newest it has seen, from the lease (read each
- * tick and watched) or from any reply; a leader refuses to grant once it sees a newer term, in the lease or in an
- * acquire. So a deposed leader that wakes from a pause cannot let anything out in its successor's time.
+ * <p>Fencing: a leader's <em>term</em> is the KV revision at which it created the lease key (its registration in
+ * the members bucket names it; the lease's value stays the bare replica id that earlier versions read). Terms only
+ * grow: a successor can create the key only after the old one expired, and the old leader's compare-and-set
+ * renewals then fail. Every permit carries its leader's term; a follower refuses (gives back unsent, and asks
+ * again) a permit whose term is older than the newest it has seen, in a leader's registration or in any reply; a
+ * leader stops granting once its lease watch shows another holder or an acquire names a newer term. So a deposed
+ * leader that wakes from a pause cannot let anything out in its successor's time.
  *
  * <p>Threads: {@code rest-share} connects, renews or takes the lease and renews this replica's registration every
  * {@value #TICK_MILLIS} ms; {@code rest-share-fence} steps a leader down {@value #STEP_DOWN_MILLIS} ms after the
@@ -86,6 +87,8 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private final Map<String, Asked> awaitingLeader = new ConcurrentHashMap<>();
     /** The newest leader term this replica has seen, in the lease or in a leader's reply. */
     private final AtomicLong newestTerm = new AtomicLong();
+    /** The newest revision of the lease seen (an older read raced a newer one and is ignored). */
+    private long newestLeaseRevision;
     /** The lease's revision when this replica last followed it, and when it found that leader unreachable. */
     private long followedRevision;
     private long unreachableAt = -1;
@@ -94,20 +97,6 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     private final Counter fenced;
 
     private record Asked(String leader, CompletableFuture<Message> reply) { }
-
-    /** The lease's value: its holder, and its term (absent in the create, whose own revision it is). */
-    record LeaseHolder(String replica, long term) {
-        static LeaseHolder of(KeyValueEntry entry) {
-            String value = new String(entry.getValue(), StandardCharsets.UTF_8);
-            int space = value.indexOf(' ');
-            return space < 0 ? new LeaseHolder(value, entry.getRevision())
-                    : new LeaseHolder(value.substring(0, space), Long.parseLong(value.substring(space + 1)));
-        }
-
-        byte[] renewal() {
-            return (replica + " " + term).getBytes(StandardCharsets.UTF_8);
-        }
-    }
     private final AtomicInteger modeGauge = new AtomicInteger();
     private final MeterRegistry registry;
     private final Thread thread;
@@ -237,7 +226,9 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             return;
         }
         long newest = newestTerm.get();
-        if (reply.permit() != null && reply.term() < newest) {
+        // A reply without a term (0: KV revisions start at 1) is an older leader's, from before fencing, during a
+        // rolling update: taken as before, or every permit of that leader would be refused and asked for again.
+        if (reply.permit() != null && reply.term() != 0 && reply.term() < newest) {
             new RemotePermit(c, subjects.end(leaderId), reply.permit(), 0).unsent();
             fenced.increment();
             LOG.log(System.Logger.Level.INFO, "refused a permit of term {0} from replica {1}, term {2} is newer; "
@@ -294,7 +285,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         }
         try {
             KeyValueEntry entry = lease.get(LEASE_KEY);
-            LeaseHolder holder = entry == null ? null : LeaseHolder.of(entry);
+            String holder = entry == null ? null : text(entry);
             if (holder == null) {
                 long term = lease.create(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8));
                 noteTerm(term);
@@ -303,11 +294,10 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                 if (renewed(sent)) {
                     transition(ShareMode.LEADER, "took the free lease (term " + term + ")");
                 }
-            } else if (holder.replica().equals(replica)) {
-                lease.update(LEASE_KEY, holder.renewal(), entry.getRevision());
-                heldTerm = holder.term();
+            } else if (holder.equals(replica)) {
+                lease.update(LEASE_KEY, replica.getBytes(StandardCharsets.UTF_8), entry.getRevision());
                 if (renewed(sent)) {
-                    transition(ShareMode.LEADER, "renewed the lease (term " + holder.term() + ")");
+                    transition(ShareMode.LEADER, "renewed the lease (term " + heldTerm + ")");
                 }
             } else {
                 follow(holder, entry.getRevision());
@@ -319,7 +309,9 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             return;
         }
         try {
-            members.put(replica, mode.name().getBytes(StandardCharsets.UTF_8));
+            // A leader's registration carries its term, which followers learn from the watch.
+            String registration = mode == ShareMode.LEADER ? mode.name() + " " + heldTerm : mode.name();
+            members.put(replica, registration.getBytes(StandardCharsets.UTF_8));
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "could not renew this replica''s registration: {0}",
                     e.getClass().getSimpleName());
@@ -356,22 +348,26 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
      * older than a term already seen (a read that raced a newer one). A leader that sees it was replaced stops
      * granting at once.
      */
-    private synchronized void follow(LeaseHolder holder, long revision) {
-        if (holder.term() < newestTerm.get()) {
+    private synchronized void follow(String holder, long revision) {
+        if (revision < newestLeaseRevision) {
             return;
         }
-        noteTerm(holder.term());
-        if (holder.replica().equals(leader) && revision <= unreachableAt) {
+        newestLeaseRevision = revision;
+        if (holder.equals(leader) && revision <= unreachableAt) {
             // The leader this replica found unreachable has not renewed since: it is likely dead, and following
             // it again would only fall back again at the next request. Its key expires within the lease's TTL.
             return;
         }
         followedRevision = revision;
-        if (!holder.replica().equals(leader)) {
-            abandon(leader, "replica " + holder.replica() + " took the lease");
+        if (!holder.equals(leader)) {
+            abandon(leader, "replica " + holder + " took the lease");
         }
-        leader = holder.replica();
-        transition(ShareMode.FOLLOWER, "replica " + holder.replica() + " holds the lease (term " + holder.term() + ")");
+        leader = holder;
+        transition(ShareMode.FOLLOWER, "replica " + holder + " holds the lease");
+    }
+
+    private static String text(KeyValueEntry entry) {
+        return new String(entry.getValue(), StandardCharsets.UTF_8);
     }
 
     private void noteTerm(long term) {
@@ -444,8 +440,8 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         @Override
         public void watch(KeyValueEntry entry) {
             if (entry.getOperation() == KeyValueOperation.PUT) {
-                LeaseHolder holder = LeaseHolder.of(entry);
-                if (!holder.replica().equals(replica)) {
+                String holder = text(entry);
+                if (!holder.equals(replica)) {
                     follow(holder, entry.getRevision());
                 }
             }
@@ -461,8 +457,15 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         @Override
         public void watch(KeyValueEntry entry) {
             if (entry.getOperation() == KeyValueOperation.PUT) {
-                membership.seen(entry.getKey(), ShareMode.FOLLOWER.name().equals(
-                        new String(entry.getValue(), StandardCharsets.UTF_8)), millis());
+                String[] registration = text(entry).split(" ");
+                membership.seen(entry.getKey(), registration[0].equals(ShareMode.FOLLOWER.name()), millis());
+                if (registration[0].equals(ShareMode.LEADER.name()) && registration.length == 2) {
+                    try {
+                        noteTerm(Long.parseLong(registration[1]));
+                    } catch (NumberFormatException e) {
+                        LOG.log(System.Logger.Level.DEBUG, "ignored a malformed registration of {0}", entry.getKey());
+                    }
+                }
             }
         }
 
