@@ -73,6 +73,19 @@ final class LimiterProtocol {
 
     record Cancel(String rid) { }
 
+    /** A limiter saw a route's bucket used up, for {@code forMillis} from now (published to every replica). */
+    record Exhausted(String token, String method, String template, String majorKind, String majorValue,
+                     long forMillis) {
+        static Exhausted of(String token, Route r, long forMillis) {
+            return new Exhausted(token, r.method(), r.template(), r.major().kind(), r.major().value(), forMillis);
+        }
+
+        /** Enough of the route to find its bucket: its template and major parameter. */
+        Route route() {
+            return new Route(method, template, new MajorParameter(majorKind, majorValue), false, Optional.empty());
+        }
+    }
+
     static byte[] write(Object message) {
         try {
             return JSON.writeValueAsBytes(message);

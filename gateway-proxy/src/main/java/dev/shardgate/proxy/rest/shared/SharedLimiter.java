@@ -7,6 +7,8 @@ import dev.shardgate.proxy.rest.limit.Permit;
 import dev.shardgate.proxy.rest.limit.RateLimiter;
 import dev.shardgate.proxy.rest.limit.Rejection;
 import dev.shardgate.proxy.rest.limit.Ticket;
+import dev.shardgate.proxy.rest.route.Route;
+import dev.shardgate.proxy.rest.route.TokenId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -136,6 +138,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
     public static SharedLimiter start(RestConfig config, Limiter local, List<String> natsUrls, Subjects subjects,
                                       MeterRegistry registry) {
         SharedLimiter s = new SharedLimiter(config, local, natsUrls, subjects, registry);
+        s.local.onExhausted(s::tellExhausted);
         s.local.setShare(s.ownShare());
         s.local.takeOver(s.fallbackPauseNanos());
         s.thread.start();
@@ -417,6 +420,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
                         .storageType(StorageType.Memory).build());
                 members = c.keyValue(subjects.membersBucket());
                 members.watchAll(new MembersWatcher());
+                c.createDispatcher(this::onExhausted).subscribe(subjects.exhausted());
             } catch (IOException | JetStreamApiException e) {
                 c.close();
                 throw new IOException("the lease bucket cannot be created: " + e.getMessage(), e);
@@ -449,6 +453,32 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
 
         @Override
         public void endOfData() {
+        }
+    }
+
+    /**
+     * Tells the other replicas that a bucket is used up (every answer reaches the leader's limiter, so the leader
+     * tells them all): one that takes over then sends nothing to it before it is whole again, rather than one
+     * request that Discord would refuse. Runs on the limiter thread; publishing does not block.
+     */
+    private void tellExhausted(TokenId token, Route route, long forNanos) {
+        Connection c = connection;
+        if (c != null && c.getStatus() == Connection.Status.CONNECTED) {
+            try {
+                c.publish(subjects.exhausted(), LimiterProtocol.write(LimiterProtocol.Exhausted.of(token.fingerprint(),
+                        route, TimeUnit.NANOSECONDS.toMillis(forNanos))));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "could not tell of a used-up bucket: {0}", e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private void onExhausted(Message msg) {
+        try {
+            LimiterProtocol.Exhausted e = LimiterProtocol.read(msg.getData(), LimiterProtocol.Exhausted.class);
+            local.rememberExhausted(new TokenId(e.token()), e.route(), TimeUnit.MILLISECONDS.toNanos(e.forMillis()));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "dropped a malformed used-up bucket message");
         }
     }
 

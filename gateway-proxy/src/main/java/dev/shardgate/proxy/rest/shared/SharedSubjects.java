@@ -8,6 +8,11 @@ record SharedSubjects(String prefix) {
         return new SharedSubjects(subjects.prefix());
     }
 
+    /** Where limiters tell each other of buckets used up ({@link LimiterProtocol.Exhausted}). */
+    String exhausted() {
+        return prefix + ".rest.exhausted";
+    }
+
     String acquire(String replica) {
         return prefix + ".rest.limiter." + replica + ".acquire";
     }

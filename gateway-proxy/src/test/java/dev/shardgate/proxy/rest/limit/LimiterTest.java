@@ -130,6 +130,33 @@ class LimiterTest {
     }
 
     @Test
+    void anAnswerThatUsesABucketUpIsToldWithItsResetAndATakeOverWaitsForIt() {
+        Route send = route("POST", "/channels/111/messages");
+        List<Long> told = new ArrayList<>();
+        limiter.onExhausted((token, r, forNanos) -> {
+            assertEquals(BOT, token);
+            assertEquals(send, r);
+            told.add(forNanos);
+        });
+        permit(acquire(send)).complete(ok(5, 1, 4.0, "h"));
+        assertTrue(told.isEmpty(), "a bucket with a request left is not used up");
+        permit(acquire(send)).complete(ok(5, 0, 4.0, "h"));
+        assertEquals(List.of(4_050_000_000L), told, "used up until the reset, plus the margin");
+
+        // Another replica's limiter: it saw that, and takes over a second later.
+        Limiter other = limiter(Map.of());
+        other.rememberExhausted(BOT, send, 4_050_000_000L);
+        clock.advanceMillis(1_000);
+        other.takeOver(1_050_000_000L);
+        CompletableFuture<Permit> next = other.acquire(new Ticket(BOT, send, clock.nanoTime() + 60_000_000_000L, 0,
+                false));
+        clock.advanceMillis(3_049);
+        assertFalse(next.isDone(), "no request spent on a bucket known to be full");
+        clock.advanceMillis(2);
+        assertTrue(next.isDone(), "one request, once the bucket is whole again");
+    }
+
+    @Test
     void queuedRequestsLeaveInArrivalOrderWhenSlotsComeBack() {
         Route send = route("POST", "/channels/111/messages");
         CompletableFuture<Permit> first = acquire(send);
