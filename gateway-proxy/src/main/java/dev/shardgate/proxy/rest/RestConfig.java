@@ -48,7 +48,8 @@ import java.util.TreeMap;
  * @param shareLimits {@code REST_SHARE_LIMITS}: replicas share one view of the limits through NATS
  * @param shareTimeout {@code REST_SHARE_TIMEOUT}: how long a replica waits for the shared limiter before it
  *     falls back to its conservative local share
- * @param expectedReplicas {@code REST_REPLICAS}: how many replicas split the limits when NATS is unreachable
+ * @param expectedReplicas {@code REST_REPLICAS}: the replicas that normally run, the least number the limits are
+ *     split for (the live membership raises it, e.g. during a surge rollout)
  */
 public record RestConfig(
         int globalLimit,

@@ -64,8 +64,10 @@ final class RestConnectionFactory extends HttpConnectionFactory {
 
         @Override
         public void onOpen() {
+            // Armed before opening: opening asks to read, and a request read and counted before the timer existed
+            // would leave it armed for the next request, to answer 408 on this connection mid-request or when idle.
+            arm(0);
             super.onOpen();
-            arm(getMessagesIn());
         }
 
         @Override

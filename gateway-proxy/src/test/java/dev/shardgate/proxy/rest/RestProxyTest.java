@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.simulator.rest.BucketKey;
 import dev.shardgate.simulator.rest.Endpoint;
+import dev.shardgate.simulator.rest.RateLimit;
 import dev.shardgate.simulator.rest.RateLimitScope;
 import dev.shardgate.simulator.rest.RestSettings;
 import dev.shardgate.simulator.rest.RouteBucket;
@@ -16,6 +17,7 @@ import io.micrometer.core.instrument.Gauge;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -144,6 +146,37 @@ class RestProxyTest {
         assertEquals(0, d.rest.observations().rateLimited(RateLimitScope.GLOBAL));
         assertEquals(0, d.rest.observations().rateLimited(RateLimitScope.USER));
         assertTrue(d.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+    }
+
+    @Test
+    void slidingWindowBucketsGetNo429sInABurstNorInATrickle() throws Exception {
+        SimulatedDiscord d = discord(RestSettings.defaults());
+        d.rest.setBucketLimit(RouteBucket.CREATE_MESSAGE, RateLimit.sliding(5, Duration.ofSeconds(2)));
+        d.rest.setBucketLimit(RouteBucket.GET_CHANNEL, RateLimit.sliding(5, Duration.ofSeconds(1)));
+        ProxyUnderTest p = proxy(d, Map.of("REST_MAX_WAIT", "60s"));
+        long channel = 830_000_000_000_000_000L;
+        List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            pending.add(p.sendAsync(postMessage(p, channel, i)));
+        }
+        for (int i = 0; i < 45; i++) {
+            pending.add(p.sendAsync(p.request("/channels/" + (channel + 1 + i % 3)).GET().build()));
+        }
+        // Then a trickle faster than the bucket allows: slots come back one by one, at uneven times.
+        for (int i = 0; i < 12; i++) {
+            Thread.sleep(150);
+            pending.add(p.sendAsync(postMessage(p, channel, 100 + i)));
+        }
+        List<HttpResponse<String>> answers = all(pending);
+        assertEquals(69, answers.stream().filter(r -> r.statusCode() == 200).count(), () -> statuses(answers));
+        assertEquals(0, d.rest.observations().rateLimited(RateLimitScope.USER));
+        List<Instant> sent = d.rest.observations().requestTimes(BucketKey.of(RouteBucket.CREATE_MESSAGE,
+                "channel:" + channel));
+        assertEquals(24, sent.size());
+        for (int i = 5; i < sent.size(); i++) {
+            assertTrue(Duration.between(sent.get(i - 5), sent.get(i)).toMillis() >= 2_000,
+                    "six messages within a sliding window: " + sent);
+        }
     }
 
     @Test

@@ -27,29 +27,47 @@ class SharedLimitsTest {
     void twoReplicasTogetherStayUnderTheLimitsAndStillDoWhenNatsGoesAway() {
         try (NatsServerProcess nats = NatsServerProcess.start();
              SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
-            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
-                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            Map<String, String> env = sharing(nats);
             try (ProxyUnderTest a = new ProxyUnderTest(discord.apiUrl(), env);
                  ProxyUnderTest b = new ProxyUnderTest(discord.apiUrl(), env)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> Set.copyOf(List.of(mode(a), mode(b)))
                         .equals(Set.of(ShareMode.LEADER, ShareMode.FOLLOWER)));
 
-                List<HttpResponse<String>> shared = load(a, b, 300, 0);
+                List<HttpResponse<String>> shared = load(List.of(a, b), 300, 0);
                 assertEquals(300, shared.stream().filter(r -> r.statusCode() == 200).count());
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
-                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+                assertUnderTheLimits(discord);
 
                 nats.stop();
-                List<HttpResponse<String>> alone = load(a, b, 120, 1_000);
+                List<HttpResponse<String>> alone = load(List.of(a, b), 120, 1_000);
                 assertEquals(120, alone.stream().filter(r -> r.statusCode() == 200).count(),
                         () -> alone.stream().map(r -> r.statusCode() + " " + r.body()).collect(Collectors.joining("\n")));
                 // Each replica notices the lost NATS connection on jnats' own thread, not within the requests.
                 await().atMost(Duration.ofSeconds(30)).until(() -> mode(a) == ShareMode.FALLBACK
                         && mode(b) == ShareMode.FALLBACK);
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
-                assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
-                assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+                assertUnderTheLimits(discord);
+            }
+        }
+    }
+
+    @Test
+    void aSurgeReplicaBeyondRestReplicasShrinksEveryonesShareSoTogetherTheyStayUnderTheLimits() {
+        try (NatsServerProcess nats = NatsServerProcess.start();
+             SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
+            // A rollout's surge: three replicas run where REST_REPLICAS says two.
+            Map<String, String> env = sharing(nats);
+            try (ProxyUnderTest a = new ProxyUnderTest(discord.apiUrl(), env);
+                 ProxyUnderTest b = new ProxyUnderTest(discord.apiUrl(), env);
+                 ProxyUnderTest c = new ProxyUnderTest(discord.apiUrl(), env)) {
+                List<ProxyUnderTest> all = List.of(a, b, c);
+                await().atMost(Duration.ofSeconds(30)).until(() -> all.stream().allMatch(p -> replicas(p) == 3));
+                // Cut off from NATS, each keeps the largest membership it saw: a third of every limit, not a half.
+                nats.stop();
+                await().atMost(Duration.ofSeconds(30)).until(() -> all.stream()
+                        .allMatch(p -> mode(p) == ShareMode.FALLBACK));
+                assertTrue(all.stream().allMatch(p -> replicas(p) == 3));
+                List<HttpResponse<String>> answers = load(all, 300, 2_000);
+                assertEquals(300, answers.stream().filter(r -> r.statusCode() == 200).count());
+                assertUnderTheLimits(discord);
             }
         }
     }
@@ -58,8 +76,7 @@ class SharedLimitsTest {
     void whenTheLeaderGoesAwayAFollowerTakesOverWithoutGoingOverTheLimits() {
         try (NatsServerProcess nats = NatsServerProcess.start();
              SimulatedDiscord discord = new SimulatedDiscord(RestSettings.defaults())) {
-            Map<String, String> env = Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(),
-                    "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+            Map<String, String> env = sharing(nats);
             try (ProxyUnderTest first = new ProxyUnderTest(discord.apiUrl(), env)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> mode(first) == ShareMode.LEADER);
                 try (ProxyUnderTest second = new ProxyUnderTest(discord.apiUrl(), env)) {
@@ -74,8 +91,7 @@ class SharedLimitsTest {
                     List<HttpResponse<String>> answers = during.stream().map(CompletableFuture::join).toList();
                     assertEquals(150, answers.stream().filter(r -> r.statusCode() == 200).count());
                     assertEquals(200, second.send(second.request("/users/@me").GET().build()).statusCode());
-                    assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
-                    assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+                    assertUnderTheLimits(discord);
                 }
             }
         }
@@ -138,15 +154,31 @@ class SharedLimitsTest {
         }
     }
 
+    /** Two replicas expected, requests that wait up to a minute. */
+    private static Map<String, String> sharing(NatsServerProcess nats) {
+        return Map.of("REST_SHARE_LIMITS", "true", "NATS_URL", nats.url(), "REST_REPLICAS", "2", "REST_MAX_WAIT", "60s");
+    }
+
+    /** Discord answered no 429 and saw at most its global limit in any second. */
+    private static void assertUnderTheLimits(SimulatedDiscord discord) {
+        assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.GLOBAL));
+        assertEquals(0, discord.rest.observations().rateLimited(RateLimitScope.USER));
+        assertTrue(discord.rest.observations().maxRequestsPerSecondOfToken(SimulatedDiscord.TOKEN) <= 50);
+    }
+
     private static ShareMode mode(ProxyUnderTest p) {
         return p.proxy.shared().orElseThrow().mode();
     }
 
-    /** Requests over many channels, alternating between the replicas, all at once. */
-    private static List<HttpResponse<String>> load(ProxyUnderTest a, ProxyUnderTest b, int count, int channelBase) {
+    private static int replicas(ProxyUnderTest p) {
+        return (int) p.registry.get("shardgate.rest.share.replicas").gauge().value();
+    }
+
+    /** Requests over many channels, taking turns between the replicas, all at once. */
+    private static List<HttpResponse<String>> load(List<ProxyUnderTest> replicas, int count, int channelBase) {
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            ProxyUnderTest p = i % 2 == 0 ? a : b;
+            ProxyUnderTest p = replicas.get(i % replicas.size());
             long channel = 930_000_000_000_000_000L + channelBase + i % 60;
             pending.add(p.sendAsync(i % 3 == 0
                     ? p.request("/channels/" + channel + "/messages").header("Content-Type", "application/json")

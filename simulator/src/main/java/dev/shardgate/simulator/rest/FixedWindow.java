@@ -5,7 +5,7 @@ package dev.shardgate.simulator.rest;
  * reset, admits {@code limit} requests, and resets {@code window} later. Not thread-safe: its owner
  * guards it.
  */
-final class FixedWindow {
+final class FixedWindow implements BucketWindow {
     private final RateLimit limit;
     private long resetAtMillis = Long.MIN_VALUE;
     private int used;
@@ -14,18 +14,18 @@ final class FixedWindow {
         this.limit = limit;
     }
 
-    /** Takes one slot if there is one; either way the returned state describes the window afterwards. */
-    WindowState tryAcquire(long nowMillis) {
+    @Override
+    public WindowState tryAcquire(long nowMillis) {
         roll(nowMillis);
         boolean admitted = used < limit.limit();
         if (admitted) {
             used++;
         }
-        return new WindowState(admitted, limit.limit(), limit.limit() - used, resetAtMillis, nowMillis);
+        return new WindowState(admitted, limit.limit(), limit.limit() - used, resetAtMillis, resetAtMillis, nowMillis);
     }
 
-    /** Whether the window has reset and holds nothing, so its owner may forget it. */
-    boolean idle(long nowMillis) {
+    @Override
+    public boolean idle(long nowMillis) {
         return nowMillis >= resetAtMillis;
     }
 
@@ -33,13 +33,6 @@ final class FixedWindow {
         if (nowMillis >= resetAtMillis) {
             resetAtMillis = nowMillis + limit.window().toMillis();
             used = 0;
-        }
-    }
-
-    /** A window's state at {@code nowMillis}: what the rate-limit headers say. */
-    record WindowState(boolean admitted, int limit, int remaining, long resetAtMillis, long nowMillis) {
-        long resetAfterMillis() {
-            return Math.max(0, resetAtMillis - nowMillis);
         }
     }
 }

@@ -16,7 +16,7 @@ final class GlobalLimit {
     }
 
     /** Takes one request from the identity's window; a refused state carries the time until it resets. */
-    synchronized FixedWindow.WindowState acquire(String identity, long nowMillis) {
+    synchronized WindowState acquire(String identity, long nowMillis) {
         if (windows.size() > 10_000) {
             windows.values().removeIf(window -> window.idle(nowMillis));
         }

@@ -58,7 +58,7 @@ final class Reply {
     }
 
     /** Adds the bucket's {@code X-RateLimit-*} headers. */
-    Reply withBucket(RouteBucket bucket, FixedWindow.WindowState window) {
+    Reply withBucket(RouteBucket bucket, WindowState window) {
         headers.put("X-RateLimit-Bucket", bucket.hash());
         headers.put("X-RateLimit-Limit", Integer.toString(window.limit()));
         headers.put("X-RateLimit-Remaining", Integer.toString(window.remaining()));

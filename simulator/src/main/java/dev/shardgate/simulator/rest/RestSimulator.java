@@ -139,10 +139,10 @@ public final class RestSimulator implements HttpHandler {
             String identity = authorized ? RestObservations.tokenIdentity(botToken.reveal())
                     : RestObservations.ipIdentity(ip);
             observations.globalRequest(identity, now);
-            FixedWindow.WindowState global = globalLimit.acquire(identity, now);
+            WindowState global = globalLimit.acquire(identity, now);
             if (!global.admitted()) {
                 observations.countRateLimited(RateLimitScope.GLOBAL);
-                return invalid(ip, now, Reply.rateLimited(RateLimitScope.GLOBAL, global.resetAfterMillis(),
+                return invalid(ip, now, Reply.rateLimited(RateLimitScope.GLOBAL, global.retryAfterMillis(),
                         "You are being rate limited."));
             }
         }
@@ -157,11 +157,11 @@ public final class RestSimulator implements HttpHandler {
 
         RouteBucket bucket = bucketOf(route, now);
         String resource = route.resource();
-        FixedWindow.WindowState window = buckets.acquire(bucket, resource, now);
+        WindowState window = buckets.acquire(bucket, resource, now);
         observations.requestCounted(BucketKey.of(bucket, resource), now);
         if (!window.admitted()) {
             observations.countRateLimited(RateLimitScope.USER);
-            return invalid(ip, now, Reply.rateLimited(RateLimitScope.USER, window.resetAfterMillis(),
+            return invalid(ip, now, Reply.rateLimited(RateLimitScope.USER, window.retryAfterMillis(),
                     "You are being rate limited.").withBucket(bucket, window));
         }
         long shared = faults.sharedRemainingMillis(resource, now);
@@ -171,10 +171,10 @@ public final class RestSimulator implements HttpHandler {
                     .withBucket(bucket, window);
         }
         if (endpoint == Endpoint.MODIFY_CHANNEL && renames(body)) {
-            FixedWindow.WindowState rename = buckets.acquire(RouteBucket.CHANNEL_RENAME, resource, now);
+            WindowState rename = buckets.acquire(RouteBucket.CHANNEL_RENAME, resource, now);
             if (!rename.admitted()) {
                 observations.countRateLimited(RateLimitScope.USER);
-                return invalid(ip, now, Reply.rateLimited(RateLimitScope.USER, rename.resetAfterMillis(),
+                return invalid(ip, now, Reply.rateLimited(RateLimitScope.USER, rename.retryAfterMillis(),
                         "You are being rate limited.").withBucket(bucket, window));
             }
         }
@@ -298,9 +298,14 @@ public final class RestSimulator implements HttpHandler {
 
     /** Resizes a bucket (for every major parameter); open windows of it are dropped. */
     public void setBucketLimit(RouteBucket bucket, int limit, Duration window) {
-        buckets.setLimit(bucket, new RateLimit(limit, window));
-        LOG.log(Level.INFO, "bucket {0} set to {1} per {2} ms", bucket, Integer.toString(limit),
-                Long.toString(window.toMillis()));
+        setBucketLimit(bucket, new RateLimit(limit, window));
+    }
+
+    /** Changes a bucket's limit, fixed or sliding ({@link RateLimit#sliding}); windows already open are dropped. */
+    public void setBucketLimit(RouteBucket bucket, RateLimit limit) {
+        buckets.setLimit(bucket, limit);
+        LOG.log(Level.INFO, "bucket {0} set to {1} per {2} ms{3}", bucket, Integer.toString(limit.limit()),
+                Long.toString(limit.window().toMillis()), limit.sliding() ? ", sliding" : "");
     }
 
     public RateLimit bucketLimit(RouteBucket bucket) {

@@ -12,18 +12,18 @@ class FixedWindowTest {
 
     @Test
     void opensAtTheFirstRequestAndAdmitsTheLimit() {
-        FixedWindow.WindowState first = window.tryAcquire(10_000);
+        WindowState first = window.tryAcquire(10_000);
         assertTrue(first.admitted());
         assertEquals(1, first.remaining());
         assertEquals(15_000, first.resetAtMillis());
         assertEquals(5_000, first.resetAfterMillis());
 
-        FixedWindow.WindowState second = window.tryAcquire(12_000);
+        WindowState second = window.tryAcquire(12_000);
         assertTrue(second.admitted());
         assertEquals(0, second.remaining());
         assertEquals(3_000, second.resetAfterMillis());
 
-        FixedWindow.WindowState third = window.tryAcquire(14_999);
+        WindowState third = window.tryAcquire(14_999);
         assertFalse(third.admitted());
         assertEquals(0, third.remaining());
         assertEquals(1, third.resetAfterMillis());
@@ -35,7 +35,7 @@ class FixedWindowTest {
         window.tryAcquire(0);
         assertFalse(window.idle(4_999));
         assertTrue(window.idle(5_000));
-        FixedWindow.WindowState reopened = window.tryAcquire(7_000);
+        WindowState reopened = window.tryAcquire(7_000);
         assertTrue(reopened.admitted());
         assertEquals(1, reopened.remaining());
         assertEquals(12_000, reopened.resetAtMillis(), "the new window starts at its first request");

@@ -143,6 +143,17 @@ final class Bucket {
     }
 
     /**
+     * Forgets what the model knew of the bucket's window: another process may have used it since. Until an answer
+     * tells the bucket's remaining again it sends one request at a time; requests in flight stay counted, and their
+     * answers are that first answer.
+     */
+    void forget() {
+        limit = UNKNOWN;
+        free = 0;
+        returns.clear();
+    }
+
+    /**
      * Nothing is sent before {@code until} (a 429 for this bucket). With {@code exhausted}, Discord said the
      * bucket is used up, so the slots the model thought free come back only then.
      */

@@ -2,6 +2,7 @@ package dev.shardgate.proxy.rest.limit;
 
 import dev.shardgate.proxy.rest.RestConfig;
 import dev.shardgate.proxy.rest.route.BucketKey;
+import dev.shardgate.proxy.rest.route.Route;
 import dev.shardgate.proxy.rest.route.TokenId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,6 +49,13 @@ public final class Limiter implements RateLimiter {
     private final LinkedHashMap<TokenId, TokenLimits> tokens = new LinkedHashMap<>(64, 0.75f, true);
     private double globalShare = 1.0;
     private long coldUntil = Long.MIN_VALUE;
+    private final ExhaustedBuckets exhausted = new ExhaustedBuckets();
+    private volatile ExhaustionListener exhaustionListener = (token, route, forNanos) -> { };
+
+    /** Told, on the limiter thread, of every answer that leaves a bucket used up, and for how long. */
+    public interface ExhaustionListener {
+        void exhausted(TokenId token, Route route, long forNanos);
+    }
 
     public Limiter(Scheduler scheduler, RestConfig config, LimiterMetrics metrics) {
         this.scheduler = scheduler;
@@ -136,14 +144,47 @@ public final class Limiter implements RateLimiter {
         });
     }
 
+    /** Where answers that use a bucket up are told (the shared limits publish them to the other replicas). */
+    public void onExhausted(ExhaustionListener listener) {
+        exhaustionListener = listener;
+    }
+
     /**
-     * Sends nothing that counts against a global limit before {@code delayNanos} from now: a limiter that has
-     * just taken over from another process does not know what that one sent in the last window.
+     * Another process's limiter saw the route's bucket used up for {@code forNanos}: kept for {@link #takeOver},
+     * which then sends nothing to that bucket before it is whole again.
      */
-    public void pauseFor(long delayNanos) {
+    public void rememberExhausted(TokenId token, Route route, long forNanos) {
         scheduler.execute(() -> {
-            coldUntil = Math.max(coldUntil, scheduler.nanoTime() + delayNanos);
-            tokens.values().forEach(this::drainGlobal);
+            long now = scheduler.nanoTime();
+            exhausted.remember(token, route, now + forNanos, now);
+        });
+    }
+
+    /**
+     * Takes the limits over from another process, which may have sent anything its limits allowed until just
+     * before: nothing that counts against a global limit goes out before {@code pauseNanos} from now (every global
+     * slot is treated as used for that long), and every bucket is forgotten, so it sends one request at a time
+     * until Discord's answer tells its remaining ({@link Bucket#forget}); a bucket another replica's limiter saw used
+     * up ({@link #rememberExhausted}) sends nothing before it is whole again. Blocks from 429s, locks, bans and
+     * learned route hashes are kept: they are Discord's word, not this process's count.
+     */
+    public void takeOver(long pauseNanos) {
+        scheduler.execute(() -> {
+            long now = scheduler.nanoTime();
+            coldUntil = Math.max(coldUntil, now + pauseNanos);
+            for (ExhaustedBuckets.Exhausted e : exhausted.current(now)) {
+                Bucket b = token(e.token()).bucketFor(e.route(), globalShare);
+                if (b != null) {
+                    b.block(e.until(), false);
+                }
+            }
+            tokens.values().forEach(t -> {
+                t.buckets.values().forEach(b -> {
+                    b.forget();
+                    drain(b);
+                });
+                drainGlobal(t);
+            });
         });
     }
 
@@ -471,6 +512,12 @@ public final class Limiter implements RateLimiter {
         b = learn(t, w, b, a);
         if (b == null) {
             return;
+        }
+        long usedUpUntil = a.scope() == RateLimitScope.USER ? retryAt
+                : a.hasBucketHeaders() && a.remaining().getAsInt() == 0
+                ? now + Math.round(a.resetAfterSeconds().getAsDouble() * SECOND) + margin : now;
+        if (usedUpUntil > now) {
+            exhaustionListener.exhausted(t.id, w.ticket.route(), usedUpUntil - now);
         }
         switch (a.scope()) {
             case USER -> {

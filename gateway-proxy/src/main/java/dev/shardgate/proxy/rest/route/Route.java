@@ -167,11 +167,19 @@ public record Route(String method, String template, MajorParameter major, boolea
     }
 
     /**
+     * Whether this is an interaction's initial response ({@code POST /interactions/{id}/{token}/callback}): due within
+     * 3 s of the interaction, outside the global limit, and in a bucket of its own interaction.
+     */
+    public boolean interactionCallback() {
+        return major.kind().equals("interaction");
+    }
+
+    /**
      * Whether the request is authenticated by a token in its path (a webhook token or an interaction token) rather
      * than by its {@code Authorization} header: a 401 on it says nothing about the bot's token.
      */
     public boolean tokenInPath() {
-        return major.kind().equals("interaction")
+        return interactionCallback()
                 || major.kind().equals("webhook") && major.value().indexOf(':') >= 0;
     }
 }

@@ -24,12 +24,17 @@ final class LimiterProtocol {
     private LimiterProtocol() {
     }
 
-    /** A follower asks for a permit. {@code rid} names the request for its cancel. */
+    /**
+     * A follower asks for a permit. {@code rid} names the request for its cancel; {@code term} is the newest leader
+     * term the follower knows, so that a leader that has been replaced learns it and refuses.
+     */
     record Acquire(String rid, String token, String method, String template, String majorKind, String majorValue,
-                   boolean exempt, String sublimit, long deadlineMillis, long notBeforeMillis, boolean retry) {
-        static Acquire of(String rid, String token, Route r, long deadlineMillis, long notBeforeMillis, boolean retry) {
+                   boolean exempt, String sublimit, long deadlineMillis, long notBeforeMillis, boolean retry,
+                   long term) {
+        static Acquire of(String rid, String token, Route r, long deadlineMillis, long notBeforeMillis, boolean retry,
+                          long term) {
             return new Acquire(rid, token, r.method(), r.template(), r.major().kind(), r.major().value(),
-                    r.globalExempt(), r.sublimit().orElse(null), deadlineMillis, notBeforeMillis, retry);
+                    r.globalExempt(), r.sublimit().orElse(null), deadlineMillis, notBeforeMillis, retry, term);
         }
 
         Route route() {
@@ -38,8 +43,15 @@ final class LimiterProtocol {
         }
     }
 
-    /** The leader's answer: a permit id, a rejection with its wait, or {@code notLeader}. */
-    record Reply(String permit, long waitedNanos, String rejected, double retryAfter, boolean notLeader) { }
+    /**
+     * The leader's answer: a permit id, a rejection with its wait, or {@code notLeader}; {@code term} is the
+     * answering leader's term (the KV revision at which it took the lease), which fences a deposed leader's permits.
+     */
+    record Reply(String permit, long waitedNanos, String rejected, double retryAfter, boolean notLeader, long term) {
+        static Reply notLeader(long term) {
+            return new Reply(null, 0, null, 0, true, term);
+        }
+    }
 
     /** A follower ends a permit: {@code end} is answered, unsent or lost. */
     record End(String permit, String end, int status, Integer limit, Integer remaining, Double resetAfter,
@@ -61,7 +73,18 @@ final class LimiterProtocol {
 
     record Cancel(String rid) { }
 
-    record Presence(String replica) { }
+    /** A limiter saw a route's bucket used up, for {@code forMillis} from now (published to every replica). */
+    record Exhausted(String token, String method, String template, String majorKind, String majorValue,
+                     long forMillis) {
+        static Exhausted of(String token, Route r, long forMillis) {
+            return new Exhausted(token, r.method(), r.template(), r.major().kind(), r.major().value(), forMillis);
+        }
+
+        /** Enough of the route to find its bucket: its template and major parameter. */
+        Route route() {
+            return new Route(method, template, new MajorParameter(majorKind, majorValue), false, Optional.empty());
+        }
+    }
 
     static byte[] write(Object message) {
         try {

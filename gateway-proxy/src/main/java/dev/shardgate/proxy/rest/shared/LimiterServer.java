@@ -16,21 +16,29 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Serves this replica's {@link Limiter} to followers over NATS: {@code acquire} (request-reply, answered when the
  * permit is granted or refused), {@code end} and {@code cancel}. A permit whose follower never ends it (the
  * follower died) is ended as lost after its lease, so its slot is not held for ever.
  *
+ * <p>Fencing: every grant carries this leader's term (the KV revision at which it took the lease). An acquire from
+ * a follower that knows a newer term is refused and reported as {@code superseded}, and a permit granted after the
+ * term ended (the limiter answered late) is given back unsent and refused: a deposed leader grants nothing.
+ *
  * <p>Threads: the NATS dispatcher's thread decodes and hands over; replies are sent from the limiter's
  * completions; one daemon thread, {@code rest-share-leases}, expires leases.
  */
 final class LimiterServer implements AutoCloseable {
+    static final long NOT_LEADING = -1;
     private static final System.Logger LOG = System.getLogger(LimiterServer.class.getName());
     private final Connection connection;
     private final Limiter limiter;
-    private final BooleanSupplier leading;
+    /** This replica's term while it leads, else {@link #NOT_LEADING}. */
+    private final LongSupplier term;
+    private final LongConsumer superseded;
     private final long leaseMillis;
     private final Dispatcher dispatcher;
     private final Map<String, CompletableFuture<Permit>> waiting = new ConcurrentHashMap<>();
@@ -41,10 +49,11 @@ final class LimiterServer implements AutoCloseable {
     private record Lease(Permit permit, ScheduledFuture<?> expiry) { }
 
     LimiterServer(Connection connection, SharedSubjects subjects, String replica, Limiter limiter,
-                  BooleanSupplier leading, long leaseMillis) {
+                  LongSupplier term, LongConsumer superseded, long leaseMillis) {
         this.connection = connection;
         this.limiter = limiter;
-        this.leading = leading;
+        this.term = term;
+        this.superseded = superseded;
         this.leaseMillis = leaseMillis;
         dispatcher = connection.createDispatcher();
         dispatcher.subscribe(subjects.acquire(replica), this::onAcquire);
@@ -60,8 +69,12 @@ final class LimiterServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "dropped a malformed acquire: {0}", e.getClass().getSimpleName());
             return;
         }
-        if (!leading.getAsBoolean()) {
-            connection.publish(msg.getReplyTo(), LimiterProtocol.write(new LimiterProtocol.Reply(null, 0, null, 0, true)));
+        long own = term.getAsLong();
+        if (own == NOT_LEADING || a.term() > own) {
+            if (own != NOT_LEADING) {
+                superseded.accept(a.term());
+            }
+            connection.publish(msg.getReplyTo(), LimiterProtocol.write(LimiterProtocol.Reply.notLeader(own)));
             return;
         }
         long now = limiter.nanoTime();
@@ -73,12 +86,16 @@ final class LimiterServer implements AutoCloseable {
         pending.whenComplete((permit, error) -> {
             waiting.remove(a.rid());
             LimiterProtocol.Reply reply;
-            if (permit != null) {
+            if (permit != null && term.getAsLong() != own) {
+                // The term ended while the request waited: its successor does not count this grant.
+                permit.unsent();
+                reply = LimiterProtocol.Reply.notLeader(own);
+            } else if (permit != null) {
                 ScheduledFuture<?> expiry = leases.schedule(() -> expire(a.rid()), leaseMillis, TimeUnit.MILLISECONDS);
                 granted.put(a.rid(), new Lease(permit, expiry));
-                reply = new LimiterProtocol.Reply(a.rid(), permit.waitedNanos(), null, 0, false);
+                reply = new LimiterProtocol.Reply(a.rid(), permit.waitedNanos(), null, 0, false, own);
             } else if (error instanceof Rejection r) {
-                reply = new LimiterProtocol.Reply(null, 0, r.reason().name(), r.retryAfterSeconds(), false);
+                reply = new LimiterProtocol.Reply(null, 0, r.reason().name(), r.retryAfterSeconds(), false, own);
             } else {
                 return;
             }

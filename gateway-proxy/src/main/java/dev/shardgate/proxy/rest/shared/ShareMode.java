@@ -2,7 +2,10 @@ package dev.shardgate.proxy.rest.shared;
 
 /** How a replica takes part in the shared limits. Changed only by {@link SharedLimiter}'s transition method. */
 public enum ShareMode {
-    /** No leader reachable: this replica limits itself to its fixed share ({@code 1 / REST_REPLICAS}). */
+    /**
+     * No leader reachable: this replica limits itself to its share, {@code 1 / replicas} (the most registered lately,
+     * at least {@code REST_REPLICAS}).
+     */
     FALLBACK,
     /** Another replica holds the limits; every request asks it for a permit. */
     FOLLOWER,

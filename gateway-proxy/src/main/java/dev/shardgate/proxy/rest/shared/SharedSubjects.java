@@ -8,8 +8,9 @@ record SharedSubjects(String prefix) {
         return new SharedSubjects(subjects.prefix());
     }
 
-    String presence() {
-        return prefix + ".rest.presence";
+    /** Where limiters tell each other of buckets used up ({@link LimiterProtocol.Exhausted}). */
+    String exhausted() {
+        return prefix + ".rest.exhausted";
     }
 
     String acquire(String replica) {
@@ -27,5 +28,10 @@ record SharedSubjects(String prefix) {
     /** The JetStream key-value bucket holding the leader's lease (KV names allow no dots). */
     String leaseBucket() {
         return prefix.replace('.', '_') + "_rest_lease";
+    }
+
+    /** The key-value bucket where every replica registers itself (its key expires with the bucket's TTL). */
+    String membersBucket() {
+        return prefix.replace('.', '_') + "_rest_members";
     }
 }

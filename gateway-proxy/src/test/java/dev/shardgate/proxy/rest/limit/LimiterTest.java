@@ -55,6 +55,14 @@ class LimiterTest {
         return limiter.acquire(new Ticket(BOT, route, clock.nanoTime() + maxWaitMillis * 1_000_000, 0, false));
     }
 
+    private List<CompletableFuture<Permit>> acquireAll(Route route, int count) {
+        List<CompletableFuture<Permit>> fs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            fs.add(acquire(route));
+        }
+        return fs;
+    }
+
     private static Answer ok(int limit, int remaining, double resetAfter, String hash) {
         Map<String, String> h = Map.of("x-ratelimit-limit", "" + limit, "x-ratelimit-remaining", "" + remaining,
                 "x-ratelimit-reset-after", "" + resetAfter, "x-ratelimit-bucket", hash);
@@ -91,10 +99,7 @@ class LimiterTest {
     @Test
     void unknownBucketSendsOneAtATimeThenAsManyAsItHasLeft() {
         Route send = route("POST", "/channels/111/messages");
-        List<CompletableFuture<Permit>> fs = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            fs.add(acquire(send));
-        }
+        List<CompletableFuture<Permit>> fs = acquireAll(send, 6);
         assertEquals(1, granted(fs));
         permit(fs.get(0)).complete(ok(5, 4, 1.0, "hash-a"));
         assertEquals(5, granted(fs), "the four left in the window go out together, not one by one");
@@ -102,6 +107,53 @@ class LimiterTest {
         assertEquals(5, granted(fs));
         clock.advanceMillis(2);
         assertEquals(6, granted(fs), "the sixth leaves when the window resets (plus the margin)");
+    }
+
+    @Test
+    void aLimiterTakingOverPausesTheGlobalLimitAndForgetsEveryBucketUntilDiscordTellsItsRemaining() {
+        Route send = route("POST", "/channels/111/messages");
+        permit(acquire(send)).complete(ok(5, 4, 1.0, "h"));
+        clock.advanceMillis(2_000);
+        // As far as this limiter knows, the bucket is full again; another process may have used it meanwhile.
+        limiter.takeOver(1_050_000_000L);
+        List<CompletableFuture<Permit>> fs = acquireAll(send, 4);
+        clock.advanceMillis(1_049);
+        assertEquals(0, granted(fs), "every global slot counts as used for the first window");
+        clock.advanceMillis(2);
+        assertEquals(1, granted(fs), "one request at a time until an answer tells the bucket's remaining");
+        permit(fs.get(0)).complete(ok(5, 1, 2.0, "h"));
+        assertEquals(2, granted(fs), "Discord's remaining, not the old model's five, decides");
+        clock.advanceMillis(2_049);
+        assertEquals(2, granted(fs));
+        clock.advanceMillis(2);
+        assertEquals(4, granted(fs), "the slots come back at the reset the answer announced");
+    }
+
+    @Test
+    void anAnswerThatUsesABucketUpIsToldWithItsResetAndATakeOverWaitsForIt() {
+        Route send = route("POST", "/channels/111/messages");
+        List<Long> told = new ArrayList<>();
+        limiter.onExhausted((token, r, forNanos) -> {
+            assertEquals(BOT, token);
+            assertEquals(send, r);
+            told.add(forNanos);
+        });
+        permit(acquire(send)).complete(ok(5, 1, 4.0, "h"));
+        assertTrue(told.isEmpty(), "a bucket with a request left is not used up");
+        permit(acquire(send)).complete(ok(5, 0, 4.0, "h"));
+        assertEquals(List.of(4_050_000_000L), told, "used up until the reset, plus the margin");
+
+        // Another replica's limiter: it saw that, and takes over a second later.
+        Limiter other = limiter(Map.of());
+        other.rememberExhausted(BOT, send, 4_050_000_000L);
+        clock.advanceMillis(1_000);
+        other.takeOver(1_050_000_000L);
+        CompletableFuture<Permit> next = other.acquire(new Ticket(BOT, send, clock.nanoTime() + 60_000_000_000L, 0,
+                false));
+        clock.advanceMillis(3_049);
+        assertFalse(next.isDone(), "no request spent on a bucket known to be full");
+        clock.advanceMillis(2);
+        assertTrue(next.isDone(), "one request, once the bucket is whole again");
     }
 
     @Test
