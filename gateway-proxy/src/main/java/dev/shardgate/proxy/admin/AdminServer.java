@@ -2,23 +2,34 @@ package dev.shardgate.proxy.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.shardgate.proxy.gateway.ShardStatus;
 import dev.shardgate.proxy.rest.RestStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.IntFunction;
 import java.util.zip.GZIPOutputStream;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * Admin HTTP (CONTRACT.md, {@code ADMIN_PORT}): {@code /healthz}, {@code /readyz}, {@code /metrics},
@@ -28,33 +39,49 @@ import java.util.zip.GZIPOutputStream;
  * (a pod that surges in beside the one it replaces is ready, or the rollout could never proceed); and at least one
  * shard known (before {@code /gateway/bot} answers the shard list is empty and the process is not ready).
  *
- * <p>Threads: the JDK HttpServer's dispatcher thread plus one virtual thread per request.
+ * <p>On Jetty, like the REST role: at most {@link #MAX_CONNECTIONS} connections (over it the kernel queues new
+ * ones), and a connection that sends nothing for {@link #IDLE_TIMEOUT} is closed (Jetty checks idleness once per
+ * timeout, so within twice that), so stuck scrapers or slow clients cannot hold the health checks' port for long.
+ * Only GET and HEAD; a request body is never read.
+ *
+ * <p>Threads: Jetty's acceptor and selector ({@code admin-http}, platform) and one virtual thread per request.
  */
 public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Smaller answers are not worth compressing; {@code /status} of 2,000 shards shrinks about tenfold. */
     private static final int GZIP_ABOVE = 1024;
+    /** Probes, a Prometheus scraper and a few status pages: far more than enough, and bounded. */
+    static final int MAX_CONNECTIONS = 64;
+    /** Probes open a connection per check and scrapers every 15 s or more: keeping idle ones longer buys nothing. */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(5);
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final Server server;
+    private final ServerConnector connector;
+    private final ExecutorService requests;
     private final GatewayView gateway;
     private final PrometheusMeterRegistry registry;
     private final StatusReport report;
     private final StatusPage page = StatusPage.load();
 
-    private AdminServer(int port, PrometheusMeterRegistry registry, String instanceId, GatewayView gateway)
-            throws IOException {
+    private AdminServer(int port, PrometheusMeterRegistry registry, String instanceId, GatewayView gateway) {
         this.gateway = gateway;
         this.registry = registry;
         this.report = new StatusReport(instanceId, gateway, registry, Clock.systemUTC());
-        this.server = HttpServer.create(new InetSocketAddress(port), 64);
-        this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(executor);
-        server.createContext("/", exchange -> {
-            try (exchange) {
-                handle(exchange);
-            }
-        });
+        this.requests = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("admin-request").factory());
+        QueuedThreadPool threads = new QueuedThreadPool(4, 1);
+        threads.setName("admin-http");
+        threads.setVirtualThreadsExecutor(requests);
+        this.server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setPort(port);
+        connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
+        server.addConnector(connector);
+        NetworkConnectionLimit limit = new NetworkConnectionLimit(MAX_CONNECTIONS, connector);
+        limit.setEndPointIdleTimeout(IDLE_TIMEOUT.toMillis());
+        server.addBean(limit);
+        server.setHandler(new Routes());
     }
 
     /**
@@ -64,7 +91,13 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(int port, PrometheusMeterRegistry registry, String instanceId,
             GatewayView gateway) throws IOException {
         AdminServer admin = new AdminServer(port, registry, instanceId, gateway);
-        admin.server.start();
+        try {
+            admin.server.start();
+        } catch (Exception e) {
+            admin.close();
+            throw e instanceof IOException io ? io : new IOException("the admin server could not start on port "
+                    + port + ": " + e.getMessage(), e);
+        }
         return admin;
     }
 
@@ -78,102 +111,118 @@ public final class AdminServer implements AutoCloseable {
         report.attachRest(rest);
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        exchange.getRequestBody().readAllBytes();
-        String method = exchange.getRequestMethod();
-        if (!method.equals("GET") && !method.equals("HEAD")) {
-            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-            send(exchange, 405, "text/plain", "method not allowed\n");
-            return;
-        }
-        switch (exchange.getRequestURI().getPath()) {
-            case "/" -> {
-                exchange.getResponseHeaders().set("Content-Security-Policy", page.contentSecurityPolicy());
-                exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-                exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
-                exchange.getResponseHeaders().set("Cache-Control", "no-cache");
-                send(exchange, 200, "text/html; charset=utf-8", page.html());
+    /** The routes; blocking (the status waits for the roles' threads), so Jetty runs them on virtual threads. */
+    private final class Routes extends Handler.Abstract {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            String method = request.getMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
+                send(request, response, callback, 405, "text/plain", "method not allowed\n");
+                return true;
             }
-            case "/status" -> {
-                String body;
-                try {
-                    body = JSON.writeValueAsString(report.json());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    send(exchange, 503, "text/plain", "shutting down\n");
-                    return;
+            switch (Request.getPathInContext(request)) {
+                case "/" -> {
+                    response.getHeaders().put("Content-Security-Policy", page.contentSecurityPolicy());
+                    response.getHeaders().put("X-Content-Type-Options", "nosniff");
+                    response.getHeaders().put("Referrer-Policy", "no-referrer");
+                    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+                    send(request, response, callback, 200, "text/html; charset=utf-8", page.html());
                 }
-                exchange.getResponseHeaders().set("Cache-Control", "no-store");
-                send(exchange, 200, "application/json", body);
-            }
-            case "/healthz" -> send(exchange, 200, "text/plain", "ok\n");
-            case "/readyz" -> readiness(exchange);
-            case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
-            case "/shards" -> {
-                ArrayNode array = JSON.createArrayNode();
-                if (gateway != null) {
-                    gateway.shards().forEach(s -> array.add(s.toJson()));
+                case "/status" -> {
+                    String body;
+                    try {
+                        body = JSON.writeValueAsString(report.json());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        send(request, response, callback, 503, "text/plain", "shutting down\n");
+                        return true;
+                    }
+                    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+                    send(request, response, callback, 200, "application/json", body);
                 }
-                send(exchange, 200, "application/json", JSON.writeValueAsString(array));
-            }
-            case "/shards/startup" -> {
-                if (gateway == null) {
-                    send(exchange, 404, "text/plain", "no gateway role in this process\n");
-                } else {
-                    send(exchange, 200, "application/json", JSON.writeValueAsString(gateway.startup().toJson()));
+                case "/healthz" -> send(request, response, callback, 200, "text/plain", "ok\n");
+                case "/readyz" -> readiness(request, response, callback);
+                case "/metrics" -> send(request, response, callback, 200, "text/plain; version=0.0.4; charset=utf-8",
+                        registry.scrape());
+                case "/shards" -> {
+                    ArrayNode array = JSON.createArrayNode();
+                    if (gateway != null) {
+                        gateway.shards().forEach(st -> array.add(st.toJson()));
+                    }
+                    send(request, response, callback, 200, "application/json", JSON.writeValueAsString(array));
                 }
+                case "/shards/startup" -> {
+                    if (gateway == null) {
+                        send(request, response, callback, 404, "text/plain", "no gateway role in this process\n");
+                    } else {
+                        send(request, response, callback, 200, "application/json",
+                                JSON.writeValueAsString(gateway.startup().toJson()));
+                    }
+                }
+                default -> send(request, response, callback, 404, "text/plain", "not found\n");
             }
-            default -> send(exchange, 404, "text/plain", "not found\n");
+            return true;
         }
     }
 
-    private void readiness(HttpExchange exchange) throws IOException {
+    private void readiness(Request request, Response response, Callback callback) {
         List<ShardStatus> list = gateway == null ? List.of() : gateway.shards();
         boolean ready = gateway == null || (!list.isEmpty() && list.stream().allMatch(ShardStatus::isServed));
-        String detail = list.stream().filter(s -> !s.isServed())
-                .map(s -> "shard " + s.id() + " " + s.state() + (s.reason() == null ? "" : ": " + s.reason()))
+        String detail = list.stream().filter(st -> !st.isServed())
+                .map(st -> "shard " + st.id() + " " + st.state() + (st.reason() == null ? "" : ": " + st.reason()))
                 .reduce((a, b) -> a + "\n" + b).orElse(list.isEmpty() && gateway != null
                         ? "shards not known yet (waiting for /gateway/bot or NATS)" : "");
-        send(exchange, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n" + detail + "\n");
+        send(request, response, callback, ready ? 200 : 503, "text/plain",
+                ready ? "ready\n" : "not ready\n" + detail + "\n");
     }
 
-    private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
+    private static void send(Request request, Response response, Callback callback, int status, String type,
+            String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", type);
-        if (bytes.length > GZIP_ABOVE && acceptsGzip(exchange)) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        if (bytes.length > GZIP_ABOVE && acceptsGzip(request)) {
             bytes = gzip(bytes);
-            exchange.getResponseHeaders().set("Content-Encoding", "gzip");
-            exchange.getResponseHeaders().set("Vary", "Accept-Encoding");
+            response.getHeaders().put(HttpHeader.CONTENT_ENCODING, "gzip");
+            response.getHeaders().put(HttpHeader.VARY, "Accept-Encoding");
         }
-        boolean head = exchange.getRequestMethod().equals("HEAD");
-        exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-        if (!head) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        boolean head = request.getMethod().equals("HEAD");
+        response.write(true, head ? null : ByteBuffer.wrap(bytes), callback);
+    }
+
+    private static boolean acceptsGzip(Request request) {
+        for (HttpField f : request.getHeaders().getFields(HttpHeader.ACCEPT_ENCODING)) {
+            if (f.getValue().toLowerCase(Locale.ROOT).contains("gzip")) {
+                return true;
             }
         }
+        return false;
     }
 
-    private static boolean acceptsGzip(HttpExchange exchange) {
-        return exchange.getRequestHeaders().getOrDefault("Accept-Encoding", List.of()).stream()
-                .anyMatch(v -> v.toLowerCase(java.util.Locale.ROOT).contains("gzip"));
-    }
-
-    private static byte[] gzip(byte[] bytes) throws IOException {
+    private static byte[] gzip(byte[] bytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 4);
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(bytes);
+        } catch (IOException inMemory) {
+            throw new IllegalStateException("gzip into memory failed", inMemory);
         }
         return out.toByteArray();
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            System.getLogger(AdminServer.class.getName()).log(System.Logger.Level.WARNING,
+                    "the admin server did not stop cleanly: {0}", e.toString());
+        }
+        requests.shutdownNow();
     }
 }

@@ -13,11 +13,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.GZIPInputStream;
@@ -158,5 +161,34 @@ class AdminServerTest {
                 zipped.body().length + " bytes compressed of " + plain.body().length);
         JsonNode unzipped = JSON.readTree(new GZIPInputStream(new ByteArrayInputStream(zipped.body())));
         assertEquals(2000, unzipped.get("gateway").get("shards").size());
+    }
+    @Test
+    void clientsThatHoldEveryConnectionWithoutAskingAnythingAreCutOffSoProbesGetThrough() throws Exception {
+        admin = AdminServer.start(0, registry, "pod-a", new FakeGateway(2));
+        List<Socket> stuck = new ArrayList<>();
+        try {
+            for (int i = 0; i < AdminServer.MAX_CONNECTIONS; i++) {
+                Socket s = new Socket("127.0.0.1", admin.port());
+                s.getOutputStream().write("GET /metr".getBytes(StandardCharsets.US_ASCII)); // and never the rest
+                stuck.add(s);
+            }
+            long start = System.nanoTime();
+            HttpResponse<byte[]> health = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + admin.port() + "/healthz"))
+                    .timeout(AdminServer.IDLE_TIMEOUT.multipliedBy(4)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, health.statusCode());
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+            // Jetty checks idleness once per timeout: a stuck connection goes within two timeouts
+            assertTrue(waited.compareTo(AdminServer.IDLE_TIMEOUT.multipliedBy(3)) < 0, "the probe waited " + waited);
+            for (Socket s : stuck) {
+                s.setSoTimeout(5_000);
+                assertEquals(-1, s.getInputStream().read(), "a stuck connection is closed");
+            }
+        } finally {
+            for (Socket s : stuck) {
+                s.close();
+            }
+        }
     }
 }
