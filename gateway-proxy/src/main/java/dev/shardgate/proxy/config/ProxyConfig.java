@@ -5,6 +5,7 @@ import dev.shardgate.config.ConfigSource;
 import dev.shardgate.protocol.BotToken;
 import dev.shardgate.protocol.Intents;
 import dev.shardgate.protocol.Subjects;
+import dev.shardgate.proxy.rest.RestConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -13,8 +14,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The gateway proxy's settings, read once from the environment (CONTRACT.md) and validated.
- * The REST role reads its own settings from the same {@link ConfigSource} ({@link #source()}).
+ * The gateway proxy's settings, every role's, read once from the environment (CONTRACT.md) and validated before
+ * anything starts: a bad REST setting stops the process at once, not after the gateway role is running.
  *
  * @param shardCount the configured {@code SHARD_COUNT}, or 0 to use the {@code shards} of {@code /gateway/bot}
  * @param shardIds the raw {@code SHARD_IDS} spec (or the pod's range, {@link PodShardRange}), resolved once the shard
@@ -22,6 +23,7 @@ import java.util.Set;
  * @param eventsMaxAge how long the event stream keeps a message (limits retention)
  * @param eventsDuplicateWindow JetStream's de-duplication window for {@code Nats-Msg-Id}
  * @param gateway the gateway role's tuning knobs (buffers, storm breaker, command queueing)
+ * @param rest the REST role's settings ({@code REST_*}), validated whether or not this process runs that role
  */
 public record ProxyConfig(
         BotToken token,
@@ -38,8 +40,8 @@ public record ProxyConfig(
         String eventsStream,
         Duration eventsMaxAge,
         Duration eventsDuplicateWindow,
-        ConfigSource source,
-        GatewaySettings gateway) {
+        GatewaySettings gateway,
+        RestConfig rest) {
 
     public static final String DEFAULT_API_URL = "https://discord.com/api/v10";
     public static final String DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -88,8 +90,8 @@ public record ProxyConfig(
                 src.string("EVENTS_STREAM", Subjects.DEFAULT_STREAM),
                 maxAge,
                 dedupe,
-                src,
-                GatewaySettings.from(src));
+                GatewaySettings.from(src),
+                RestConfig.from(src));
     }
 
     private static Set<Role> parseRoles(String spec) {

@@ -79,7 +79,7 @@ public final class RestProxy implements AutoCloseable {
 
     /** Starts serving on {@code REST_PORT} (0 in the config disables it, but then this is not called). */
     public static RestProxy start(ProxyConfig config, MeterRegistry registry) throws IOException {
-        return start(RestConfig.from(config.source()), config.token(), config.apiUrl(),
+        return start(config.rest(), config.token(), config.apiUrl(),
                 new InetSocketAddress(config.restPort()), registry, config.natsUrls(), config.subjects());
     }
 

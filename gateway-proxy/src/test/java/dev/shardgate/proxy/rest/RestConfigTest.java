@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.config.ConfigException;
 import dev.shardgate.config.ConfigSource;
+import dev.shardgate.proxy.config.ProxyConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +35,15 @@ class RestConfigTest {
         assertEquals(Duration.ofSeconds(30), c.bodyTimeout());
         assertEquals(10_000, c.maxConnections());
         assertEquals(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")), c.spoolDir());
+    }
+
+    @Test
+    void aBadRestSettingStopsTheProcessBeforeAnyRoleStarts() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ProxyConfig.from(ConfigSource.of(Map.of(
+                "DISCORD_TOKEN", "token", "ROLES", "gateway,rest", "REST_MAX_WAIT", "soon"))));
+        assertTrue(e.getMessage().contains("REST_MAX_WAIT"), e.getMessage());
+        assertEquals(Optional.of(Duration.ofSeconds(5)), ProxyConfig.from(ConfigSource.of(Map.of(
+                "DISCORD_TOKEN", "token", "REST_MAX_WAIT", "5s"))).rest().maxWait());
     }
 
     @Test
