@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * (docs/gateway-proxy.md, "Bad input"), the log says what happens, and at the end the stream holds the simulator's
  * ledger exactly once.
  */
+@Tag("process")
 class BadInputLoadTest {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     private static final int TWENTY_MB = 20 << 20;

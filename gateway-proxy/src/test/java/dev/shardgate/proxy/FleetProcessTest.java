@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * update with surge under load, a SIGKILL under load, and instances with interleaved shard ranges started together.
  * Every proxy is a real child JVM; the simulator and a private nats-server run beside them.
  */
+@Tag("process")
 class FleetProcessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, String> FAST_LEASES = Map.of("LEASE_TTL", "3s", "CHECKPOINT_INTERVAL", "500ms");

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -41,6 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ParameterizedClass(name = "GATEWAY_COMPRESSION={0}")
 @ValueSource(strings = {"zlib-stream", "zstd-stream"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Tag("process")
 class GatewayProxyTest {
     @Parameter
     private String compression;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * with the promised fields, and the lines about a shard name it. A {@code LOG_FORMAT} it does not know stops it
  * with one line naming the setting.
  */
+@Tag("process")
 class JsonLogProcessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

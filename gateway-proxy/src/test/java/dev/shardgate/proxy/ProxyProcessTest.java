@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * resumable and the next one resumes; NATS being down at start keeps the process up and unready until NATS comes.
  * Several processes at once: {@link FleetProcessTest}. The simulator and nats-server run in the test JVM's reach.
  */
+@Tag("process")
 class ProxyProcessTest {
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     private static final int SHARDS = 2;

@@ -19,12 +19,14 @@ import org.java_websocket.handshake.ServerHandshake;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A broken {@code resume_gateway_url}, seen from a plain Java-WebSocket client: the handshake is refused, or the
  * connection opens and never hears Hello. The main URL keeps working, so the session resumes there.
  */
+@Tag("process")
 class BrokenResumeUrlTest {
     private static Simulator sim;
 

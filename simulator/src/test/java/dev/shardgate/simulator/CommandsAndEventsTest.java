@@ -13,9 +13,11 @@ import dev.shardgate.simulator.gateway.CommandRecord;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Replies to ops 3, 4, 8 and 31 (discord-gateway.md §16), intents (§17) and the background generator. */
+@Tag("process")
 class CommandsAndEventsTest {
     private static Simulator sim;
 

@@ -11,9 +11,11 @@ import dev.shardgate.simulator.gateway.SessionView;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Each fault the simulator can inject, seen from a plain client; plus the server-side limits that close. */
+@Tag("process")
 class FaultInjectionTest {
     private static Simulator sim;
 

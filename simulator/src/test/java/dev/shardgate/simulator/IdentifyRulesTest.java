@@ -17,9 +17,11 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Identify's documented close codes (discord-gateway.md §8.1, §13.2) and the concurrency buckets (§8.2). */
+@Tag("process")
 class IdentifyRulesTest {
     private static Simulator sim;
 

@@ -11,12 +11,14 @@ import java.net.http.HttpResponse;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A GUILD_CREATE of 3 MB, as a large guild sends, reaches a zlib-stream client whole: in one websocket message,
  * split over many ({@code zlibSplitAbove}), and when a test dispatches it through the control API.
  */
+@Tag("process")
 class LargeDispatchTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SIZE = 3 * 1024 * 1024;

@@ -22,9 +22,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Resume (discord-gateway.md §10): replay in order with the original seq, then RESUMED; the failure answers. */
+@Tag("process")
 class ResumeTest {
     private static Simulator sim;
 

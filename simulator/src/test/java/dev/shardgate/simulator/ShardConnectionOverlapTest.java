@@ -8,12 +8,14 @@ import dev.shardgate.simulator.gateway.SessionState;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Connections per shard: a connection counts for a shard from its valid Identify or Resume until the server sees
  * it closed, and the peak says whether two ever served one shard at once.
  */
+@Tag("process")
 class ShardConnectionOverlapTest {
     private static Simulator sim;
 

@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("process")
 class SimulatorHandshakeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Simulator sim;

@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** An application embedding the library brings its own registry, NATS options and JSON mapper; no port opens. */
+@Tag("process")
 class EmbeddingTest {
     /** Bound with the application's mapper, which names fields in snake case. */
     record Message(String channelId, String content) {

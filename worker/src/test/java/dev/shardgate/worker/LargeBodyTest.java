@@ -23,12 +23,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Events whose body the proxy put in the object store ({@code Shardgate-Object}, empty body): handlers get the full
  * body through the usual event API; a body that is gone is dead-lettered with a clear error, and the worker goes on.
  */
+@Tag("process")
 class LargeBodyTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String BUCKET = "DISCORD_EVENTS_LARGE";

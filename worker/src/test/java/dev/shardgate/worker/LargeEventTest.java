@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * gateway proxy, which puts its body in the object store, to a worker handler, byte for byte, while both shards'
  * other events keep flowing and are handled too.
  */
+@Tag("process")
 class LargeEventTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int SHARDS = 2;

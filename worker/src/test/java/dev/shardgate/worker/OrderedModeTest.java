@@ -17,9 +17,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Ordered mode: each shard's events in sequence order, shards split over replicas and rebalanced. */
+@Tag("process")
 class OrderedModeTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int SHARDS = 8;

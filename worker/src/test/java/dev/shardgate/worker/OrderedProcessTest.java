@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * its lease and the ack deadline, one is SIGKILLed, one joins and one leaves by SIGTERM. Every event is handled, each
  * shard's events are handled in seq order, and no two replicas ever ran events of one shard at once.
  */
+@Tag("process")
 class OrderedProcessTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final int SHARDS = 6;

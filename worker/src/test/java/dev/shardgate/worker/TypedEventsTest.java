@@ -21,9 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Typed handlers: Discord4J's model bound from the stream's bytes, the context beside it, typos reported. */
+@Tag("process")
 class TypedEventsTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

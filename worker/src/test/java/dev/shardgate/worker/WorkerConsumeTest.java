@@ -26,9 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The library against a real nats-server, fed contract-shaped events by the test. */
+@Tag("process")
 class WorkerConsumeTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 

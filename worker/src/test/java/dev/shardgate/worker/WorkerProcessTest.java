@@ -17,9 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Worker replicas as real JVMs that the test terminates, kills and replaces while events flow. */
+@Tag("process")
 class WorkerProcessTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
 

@@ -13,8 +13,10 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("process")
 class GatewayBotClientTest {
     @Test
     void readsUrlShardsAndSessionStartLimit() throws Exception {

@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,6 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * lost a shard (a lost compare-and-set, or {@link Checkpoints#forget}) never overwrites its next owner's; and the
  * owner of a quiet shard, whose checkpoint the server dropped after the session TTL, can still write it.
  */
+@Tag("process")
 class CheckpointsTest {
     private static final BotToken TOKEN = BotToken.of("checkpoints-test-token");
     private static final int SHARD_COUNT = 4;

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * {@code max_concurrency} bucket is granted once per 5 s window whoever asks, buckets are independent, the one
  * session-start budget is spent by every instance and never below the reserve, and without NATS nobody identifies.
  */
+@Tag("process")
 class IdentifyClaimsTest {
     private static final AtomicInteger BOTS = new AtomicInteger();
 

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * gone takes its shards back under a new one, never beside another holder; at rest only one lease per process is
  * written, nothing per shard; and a garbage claim neither breaks the manager nor stops the shard being taken.
  */
+@Tag("process")
 class LeaseManagerTest {
     private static final Duration TTL = Duration.ofSeconds(3);
     private static final Duration RENEW_EVERY = TTL.dividedBy(4);

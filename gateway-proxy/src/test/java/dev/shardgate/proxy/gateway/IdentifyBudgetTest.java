@@ -12,12 +12,14 @@ import dev.shardgate.testkit.NatsServerProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The session-start budget is never spent below IDENTIFY_RESERVE, and a budget that cannot cover every waiting shard
  * starts the ones it can cover (no all-or-nothing wait).
  */
+@Tag("process")
 class IdentifyBudgetTest {
     @Test
     void identifiesWhatTheBudgetCoversAboveTheReserveAndKeepsTheReserve() throws Exception {

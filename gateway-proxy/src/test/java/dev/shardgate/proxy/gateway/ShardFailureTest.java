@@ -20,9 +20,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Shards that must stop: fatal close codes, a rejected token, and the storm breaker. The process stays up. */
+@Tag("process")
 class ShardFailureTest {
     private static int status(GatewayProxy proxy, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(

@@ -12,9 +12,11 @@ import io.nats.client.JetStreamManagement;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A connection that keeps ACKing heartbeats but stops carrying dispatches is resumed by the watchdog. */
+@Tag("process")
 class SilentConnectionTest {
     @Test
     void theWatchdogResumesAShardThatFellSilentAndTheMissedEventsAreReplayed() throws Exception {

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * are sent again and stored once, odd event types are stored safely, a permanent failure is dead-lettered without holding up later events, both buffer bounds refuse, the
  * fence drops a shard's events, and safeSeq stops before the oldest unsettled event.
  */
+@Tag("process")
 class EventPublisherTest {
     private static final int EVENTS_PER_SHARD = 40;
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(2);

@@ -29,6 +29,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.Test;
  * keep being stored and the failing puts make two log lines, not one per retry; a bucket that can never be created
  * dead-letters the event and its shard goes on.
  */
+@Tag("process")
 class LargeEventPublishTest {
     private static final int MAX_PAYLOAD = 64 * 1024;
     private static final Duration WAIT = Duration.ofSeconds(60);

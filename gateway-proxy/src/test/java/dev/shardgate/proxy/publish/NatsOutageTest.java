@@ -20,12 +20,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * NATS dies under a running proxy while events keep coming (DESIGN.md: a slow or absent NATS must never delay a
  * heartbeat): no shard misses a heartbeat or reconnects, and once NATS is back every dispatch is stored once.
  */
+@Tag("process")
 class NatsOutageTest {
     @Test
     void aNatsOutageCostsNoHeartbeatNoReconnectAndNoEvent() throws Exception {

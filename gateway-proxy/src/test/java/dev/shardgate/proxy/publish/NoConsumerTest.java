@@ -8,9 +8,11 @@ import dev.shardgate.proxy.ProxyHarnessAccess;
 import dev.shardgate.simulator.Simulator;
 import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Issue item 5: with no consumer at all for 60 s, events pile up in the stream and no shard reconnects. */
+@Tag("process")
 class NoConsumerTest {
     @Test
     void sixtySecondsWithoutAnyConsumerCauseZeroReconnects() throws Exception {

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * through the proxy unchanged: JSON and multipart requests, its own token, its own rate-limit handling.
  * Needs node and npm on the PATH; the first run installs the pinned package (npm's cache serves later runs).
  */
+@Tag("process")
 class DiscordJsClientTest {
     private static final Path SOURCE = Path.of("src/test/node");
     private static final Path WORK = Path.of("target/discordjs-client");

@@ -25,6 +25,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * revision); a follower refuses one from a deposed leader and asks again, and a leader that learns of a newer term
  * grants nothing more. The other party is played over NATS by the test, speaking the wire protocol.
  */
+@Tag("process")
 class LeaderFencingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String LEASE = "discord_rest_lease";

@@ -14,6 +14,7 @@ import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * past its 15 minutes never locks the bot's token and is not asked twice; a deleted webhook's 404 is remembered
  * and answered here, as Discord would, so the IP does not keep hitting it.
  */
+@Tag("process")
 class PathTokenTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private SimulatedDiscord discord;

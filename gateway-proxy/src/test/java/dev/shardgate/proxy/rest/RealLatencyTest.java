@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * Discord still never answers 429. How much of the limit it uses is measured by the benchmark and, on virtual time,
  * by {@code LimiterTest}.
  */
+@Tag("process")
 class RealLatencyTest {
     @Test
     void aBurstOverTheGlobalLimitWithDiscordFarAwayGetsNo429() {

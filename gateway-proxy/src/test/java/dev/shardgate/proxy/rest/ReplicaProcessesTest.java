@@ -24,12 +24,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * REST replicas as real processes ({@code ROLES=rest}) sharing their limits through a real nats-server, in front of
  * the simulator: what happens to clients' requests when the leader process freezes or dies.
  */
+@Tag("process")
 class ReplicaProcessesTest {
     private static final long DISCORD_EPOCH = 1_420_070_400_000L;
     private static final Map<String, String> TWO = Map.of("REST_REPLICAS", "2");

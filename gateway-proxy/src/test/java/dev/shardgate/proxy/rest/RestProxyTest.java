@@ -23,9 +23,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The proxy in front of the Discord simulator: Discord's limits are kept, and nothing answers 429 that could be known. */
+@Tag("process")
 class RestProxyTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<AutoCloseable> closing = new ArrayList<>();

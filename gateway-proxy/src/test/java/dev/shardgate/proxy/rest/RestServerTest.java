@@ -31,6 +31,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The REST role's HTTP server with real sockets: slow and excess clients, hang-ups, header case, large uploads.
  * Raw clients ({@link RawClient}) send what well-behaved HTTP clients would not.
  */
+@Tag("process")
 class RestServerTest {
     private static final String GET_ME = "GET /api/v10/users/@me HTTP/1.1\r\nHost: x\r\n\r\n";
     private final List<AutoCloseable> closing = new ArrayList<>();

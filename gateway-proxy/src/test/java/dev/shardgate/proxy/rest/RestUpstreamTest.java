@@ -25,10 +25,12 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The proxy's client towards an https API, as Discord's: HTTP/2 chosen by ALPN over TLS, names as received. */
+@Tag("process")
 class RestUpstreamTest {
     private static final String PASSWORD = "test-only-password";
     @TempDir

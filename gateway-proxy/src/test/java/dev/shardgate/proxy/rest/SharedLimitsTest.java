@@ -18,9 +18,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Two REST proxy replicas under load share one view of the limits through NATS, and stay under them without it. */
+@Tag("process")
 class SharedLimitsTest {
 
     @Test

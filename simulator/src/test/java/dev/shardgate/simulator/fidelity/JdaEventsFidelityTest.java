@@ -32,6 +32,7 @@ import net.dv8tion.jda.api.requests.GatewayIntent;
 import net.dv8tion.jda.api.sharding.ShardManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * warning when a payload lacks a field Discord always sends, so a clean log is the check. Also an
  * INTERACTION_CREATE answered through JDA's interaction callback, a follow-up and an edit of the original.
  */
+@Tag("process")
 class JdaEventsFidelityTest {
     private static final int BURST = 300;
     private static final Set<String> GENERATED = Set.of("MESSAGE_CREATE", "INTERACTION_CREATE", "TYPING_START",

@@ -31,6 +31,7 @@ import net.dv8tion.jda.api.events.message.MessageReceivedEvent;
 import net.dv8tion.jda.api.hooks.ListenerAdapter;
 import net.dv8tion.jda.api.sharding.ShardManager;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * JDA resuming (not re-identifying, and on READY's {@code resume_gateway_url}) after a zombie connection, an
  * op 7 and a close 4000, with the dispatches sent during each gap replayed to it.
  */
+@Tag("process")
 class JdaGatewayFidelityTest {
     /**
      * For the zombie test only: short, so JDA notices missing ACKs within a few intervals, yet with 1.5 s of slack

@@ -20,6 +20,7 @@ import net.dv8tion.jda.api.entities.channel.concrete.TextChannel;
 import net.dv8tion.jda.api.sharding.ShardManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * correctly, a burst to one channel is spread over the windows and never meets a 429. A shared-scope 429,
  * which no client can foresee, is parsed and waited out.
  */
+@Tag("process")
 class JdaRestFidelityTest {
     private static final int BURST = 30;
     /** Discord's 5 messages per channel, in a 1 s window instead of 5 s so the burst takes seconds, not half a minute. */

@@ -16,6 +16,7 @@ import net.dv8tion.jda.api.entities.ISnowflake;
 import net.dv8tion.jda.api.sharding.ShardManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * {@code max_concurrency} from there, starts one shard per identify bucket every 5 s, and each shard receives
  * exactly the guilds that Discord's routing formula gives it. One test: the pacing makes a start-up cost 5 s.
  */
+@Tag("process")
 class JdaShardingFidelityTest {
     private static final int SHARDS = 4;
     private static final int MAX_CONCURRENCY = 2;

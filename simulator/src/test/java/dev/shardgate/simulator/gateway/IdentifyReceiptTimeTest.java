@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * loop got to it: a loop busy sending (a burst, a big GUILD_CREATE) must not move identifies across the 5 s line.
  * Each test holds the loop, lets the server read an Identify, moves the clock, then lets the loop go.
  */
+@Tag("process")
 class IdentifyReceiptTimeTest {
     private static final Instant T0 = Instant.parse("2026-08-07T09:30:00Z");
 

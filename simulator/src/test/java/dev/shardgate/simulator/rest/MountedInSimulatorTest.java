@@ -12,9 +12,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The REST simulator behind the whole simulator's HTTP server and router, as the proxy and clients meet it. */
+@Tag("process")
 class MountedInSimulatorTest {
     private Simulator simulator;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();

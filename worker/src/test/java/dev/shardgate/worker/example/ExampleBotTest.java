@@ -19,9 +19,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The example bot of CONTRACT.md, fed events through JetStream, answering through a REST proxy stand-in. */
+@Tag("process")
 class ExampleBotTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     @Test

@@ -20,12 +20,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The bot of docs/worker.md as a real JVM: it registers its slash commands, answers /members with a member-chunk
  * request and /status with a presence change, through a gateway-proxy stand-in on NATS and a REST proxy stand-in.
  */
+@Tag("process")
 class StatusBotTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(60);

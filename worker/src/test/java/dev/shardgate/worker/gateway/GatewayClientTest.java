@@ -22,9 +22,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The command client against a stand-in proxy that answers on the contract's subjects (2 shards, shard 1 owned). */
+@Tag("process")
 class GatewayClientTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private NatsServerProcess nats;

@@ -14,8 +14,10 @@ import java.net.URI;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("process")
 class RestClientTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private FakeRestProxy proxy;
