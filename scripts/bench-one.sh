@@ -11,4 +11,5 @@ export JAVA_HOME
 ./mvnw -B -q -pl bench -am package -DskipTests
 class=$1
 shift
-exec "$JAVA_HOME/bin/java" -Xmx1g -cp bench/target/bench.jar "$class" "$@"
+# ZGC for the benchmark's own JVM (the simulator's): its pauses must not be measured as the proxy's (scripts/bench.sh).
+exec "$JAVA_HOME/bin/java" -Xmx1g -XX:+UseZGC -cp bench/target/bench.jar "$class" "$@"

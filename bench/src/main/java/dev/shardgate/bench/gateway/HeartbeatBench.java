@@ -104,7 +104,8 @@ public final class HeartbeatBench {
                 + "spread over the shards, and %d full GCs forced with `jcmd <pid> GC.run` during a %d s window "
                 + "(after %d s of load). The simulator stamps each heartbeat when its websocket server reads it; per "
                 + "connection, a beat's lateness is `a_k − (a_0 + k × interval)` minus the connection's smallest such "
-                + "offset. The simulator's own read delay is included (an upper bound). Proxy JVM flags: %s.",
+                + "offset. The simulator's own read delay is included (an upper bound; its JVM runs ZGC, so that its "
+                + "own pauses stay under a millisecond). Proxy JVM flags: %s.",
                 shards, INTERVAL.toMillis(), rate, fullGcs, window.toSeconds(), warmUp.toSeconds(),
                 options.jvmFlagsText()));
         f.goal("latest heartbeat after its due time (max over all)", Distribution.ms(d.maxMillis()) + " ms",
