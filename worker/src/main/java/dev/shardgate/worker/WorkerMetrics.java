@@ -37,11 +37,11 @@ public final class WorkerMetrics {
      */
     public WorkerMetrics(MeterRegistry registry, Supplier<Number> running, Supplier<Number> requested, int limit) {
         this.registry = registry;
-        Gauge.builder("shardgate.worker.in.flight", running, s -> s.get().doubleValue())
+        Gauge.builder("shardgate.worker.in.flight", running)
                 .description("Events this replica holds unacknowledged, each with its handler running").register(registry);
         Gauge.builder("shardgate.worker.in.flight.limit", () -> limit)
                 .description("WORKER_MAX_IN_FLIGHT: handlers (and unacknowledged events) at most").register(registry);
-        Gauge.builder("shardgate.worker.fetch.requested", requested, s -> s.get().doubleValue())
+        Gauge.builder("shardgate.worker.fetch.requested", requested)
                 .description("Free handler slots a pending fetch asked the server to fill").register(registry);
         Gauge.builder("shardgate.worker.consumer.pending", pending, AtomicLong::get)
                 .description("Events the server still held for the consumer, as of the last delivery").register(registry);
@@ -73,7 +73,9 @@ public final class WorkerMetrics {
 
     /** Handlers running longer than {@code WORKER_SLOW_HANDLER}: stuck ones show here. */
     public void slowHandlers(Supplier<Number> count) {
-        Gauge.builder("shardgate.worker.handlers.slow", count, c -> c.get().doubleValue())
+        // A supplier gauge holds its supplier strongly; given as the "state object" it would be held weakly, and this
+        // lambda, referenced by nothing else, would read NaN after the next GC.
+        Gauge.builder("shardgate.worker.handlers.slow", count)
                 .description("Handlers running longer than WORKER_SLOW_HANDLER").register(registry);
     }
 

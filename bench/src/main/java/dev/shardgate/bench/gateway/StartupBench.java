@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -33,7 +34,10 @@ public final class StartupBench {
     private static final Duration IDENTIFY_WINDOW = Duration.ofSeconds(5);
 
     private record Result(int shards, int maxConcurrency, int processes, Duration toReady, Distribution gaps,
-            long refused) {
+            Map<IdentifyRecord.Outcome, Long> refusals) {
+        long refused() {
+            return refusals.values().stream().mapToLong(Long::longValue).sum();
+        }
         int rounds() {
             return (shards + maxConcurrency - 1) / maxConcurrency;
         }
@@ -83,8 +87,10 @@ public final class StartupBench {
                 }
                 Duration toReady = Duration.ofNanos(System.nanoTime() - launchedAt);
                 List<IdentifyRecord> identifies = sim.gateway().identifies();
-                long refused = identifies.stream().filter(r -> r.outcome() != IdentifyRecord.Outcome.ACCEPTED).count();
-                return new Result(shards, maxConcurrency, processes, toReady, bucketGaps(identifies), refused);
+                Map<IdentifyRecord.Outcome, Long> refusals = identifies.stream()
+                        .filter(r -> r.outcome() != IdentifyRecord.Outcome.ACCEPTED)
+                        .collect(Collectors.groupingBy(IdentifyRecord::outcome, TreeMap::new, Collectors.counting()));
+                return new Result(shards, maxConcurrency, processes, toReady, bucketGaps(identifies), refusals);
             } finally {
                 for (ProxyChild proxy : started) {
                     proxy.close();
@@ -134,7 +140,9 @@ public final class StartupBench {
                                 + "identify pacing let them out early.");
             }
             f.goal(name + ": identifies refused by the simulator", Long.toString(r.refused()), "0", r.refused() == 0,
-                    "the simulator refused identifies (op 9): the proxy's identify pacing let them out early.");
+                    "the simulator refused identifies: " + r.refusals() + " (CONCURRENCY_LIMITED: op 9, inside a "
+                            + "bucket's 5 s, the proxy's pacing let it out early; REJECTED: closed for a bad token, "
+                            + "shard or intents; TOKEN_RESET: no session starts left).");
         }
         return f;
     }
