@@ -32,6 +32,8 @@ final class NatsStatusLog implements ConnectionListener, ErrorListener {
         return connected ? 1 : 0;
     }
 
+    // jnats 2.26 deprecates this method but it is still ConnectionListener's one abstract method.
+    @SuppressWarnings("deprecation")
     @Override
     public void connectionEvent(Connection conn, Events event) {
         switch (event) {

@@ -282,7 +282,12 @@ public final class Worker {
         }
     }
 
-    /** The application's options, or ours from the config, with our connection listener added. */
+    /**
+     * The application's options, or ours from the config, with our connection listener added. jnats 2.26 deprecates
+     * the listener's two-argument method but it is still the interface's one abstract method, implemented and
+     * forwarded here.
+     */
+    @SuppressWarnings("deprecation")
     private Options natsOptions() {
         Options.Builder options;
         ConnectionListener theirs;

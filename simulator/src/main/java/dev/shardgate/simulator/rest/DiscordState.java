@@ -37,13 +37,14 @@ final class DiscordState {
     private final Map<String, Long> originalResponses = new HashMap<>();
     private final long botId;
 
+    /** Webhooks deleted (by a test, as a guild admin would): every route under them answers 404 Unknown Webhook. */
+    private final Set<Long> deletedWebhooks = new HashSet<>();
+
     DiscordState(long botId) {
         this.botId = botId;
     }
 
     /** Stores a copy, so the caller may still hand its node out while others edit the stored one. */
-    /** Webhooks deleted (by a test, as a guild admin would): every route under them answers 404 Unknown Webhook. */
-    private final Set<Long> deletedWebhooks = new HashSet<>();
 
     synchronized void deleteWebhook(long id) {
         deletedWebhooks.add(id);
