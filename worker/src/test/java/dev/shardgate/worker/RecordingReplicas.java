@@ -25,6 +25,7 @@ final class RecordingReplicas implements AutoCloseable {
     private final EventStream stream;
     private final Path records;
     private final List<JavaProcess> processes = new ArrayList<>();
+    private Publisher publisher;
 
     RecordingReplicas() throws Exception {
         nats = NatsServerProcess.start();
@@ -79,7 +80,13 @@ final class RecordingReplicas implements AutoCloseable {
      * which makes a retry of a publish that did land a no-op.
      */
     Publisher publishSteadily(int shards, Duration period) {
-        return new Publisher(shards, period);
+        publisher = new Publisher(shards, period);
+        return publisher;
+    }
+
+    /** The publisher last started. */
+    Publisher publisher() {
+        return publisher;
     }
 
     final class Publisher {

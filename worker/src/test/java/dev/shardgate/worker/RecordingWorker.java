@@ -1,12 +1,9 @@
 package dev.shardgate.worker;
 
 import dev.shardgate.config.ProcessLogging;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A worker JVM for process tests: for each event of RECORD_TYPES (default MESSAGE_CREATE) it appends
@@ -27,8 +24,9 @@ public final class RecordingWorker {
 
     public static void main(String[] args) throws Exception {
         long delay = Long.parseLong(System.getenv().getOrDefault("HANDLER_DELAY_MS", "0"));
-        FileChannel out = FileChannel.open(Path.of(System.getenv("RECORD_FILE")), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        // a FileOutputStream, not a FileChannel: an interrupt (the library interrupts the handlers of a lost shard)
+        // closes an interruptible channel for good, and every later record would fail
+        FileOutputStream out = new FileOutputStream(System.getenv("RECORD_FILE"), true);
         EventHandler record = event -> {
             String id = event.type() + ":" + event.shard() + ":" + event.seq();
             write(out, "begin " + id + " @" + System.currentTimeMillis());
@@ -48,12 +46,11 @@ public final class RecordingWorker {
         worker.awaitStopped();
     }
 
-    private static void write(FileChannel out, String line) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+    /** One write(2) per line, unbuffered: the line is in the kernel before the handler returns. */
+    private static void write(FileOutputStream out, String line) throws IOException {
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (out) {
-            while (bytes.hasRemaining()) {
-                out.write(bytes);
-            }
+            out.write(bytes);
         }
     }
 }

@@ -27,6 +27,7 @@ public final class MessageSource implements AutoCloseable {
 
     /** Starts a fetch of at most {@code max} messages that ends after {@code expiry}. */
     void fetch(int max, Duration expiry) throws Exception {
+        closeFetch();
         current = consumer.fetch(FetchConsumeOptions.builder().maxMessages(max)
                 .expiresIn((expiry.compareTo(MIN_PULL) < 0 ? MIN_PULL : expiry).toMillis()).build());
         if (stopped) {
@@ -34,9 +35,17 @@ public final class MessageSource implements AutoCloseable {
         }
     }
 
-    /** The current fetch's next message, as soon as it arrives; null once the fetch has ended. */
+    /**
+     * The current fetch's next message, as soon as it arrives; null once the fetch has ended, and then the fetch is
+     * closed: jnats returns null for an expired pull without ending it, and a fetch left open keeps its idle-heartbeat
+     * timer, which reports a heartbeat alarm at ERROR every few seconds for every idle consumer.
+     */
     Message next() throws Exception {
-        return current.nextMessage();
+        Message message = current.nextMessage();
+        if (message == null) {
+            closeFetch();
+        }
+        return message;
     }
 
     /** Asks for no more messages; what is already on its way is still returned by {@link #next}. */
@@ -55,6 +64,10 @@ public final class MessageSource implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        closeFetch();
+    }
+
+    private void closeFetch() {
         FetchConsumer f = current;
         if (f != null) {
             try {
