@@ -43,7 +43,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>Threads: the server's acceptor and selector ({@code rest-http-*}, a few platform threads) read and write the
  * clients' connections; each request runs on a virtual thread of its own ({@code rest-request}), which also waits
  * for Discord's answer; the HTTP client's selector and callbacks run on {@code rest-client-*} (platform threads,
- * they never block); the limiter owns one platform thread ({@code rest-limiter}); the server's scheduler times out
+ * they never block); the limiter's tasks run on the request's thread when the limiter is idle, otherwise and for its
+ * timers on its own platform thread ({@code rest-limiter}, see {@link ActorScheduler}); the server's scheduler times out
  * slow headers. {@link #close()} stops all of them.
  */
 public final class RestProxy implements AutoCloseable {

@@ -22,9 +22,9 @@ import java.util.concurrent.RejectedExecutionException;
  * the breaker, lock a token on a 401 to a request its {@code Authorization} authenticated or on a Cloudflare ban,
  * and remember deleted webhooks and dead path tokens ({@link DeadWebhooks}).
  *
- * <p>Threads: all state is owned by the {@link Scheduler}'s single thread. The public methods only post tasks
- * to it, so they can be called from any thread; timers (bucket resets, the global window, deadlines) are
- * scheduled on it rather than polled.
+ * <p>Threads: all state is touched only by the {@link Scheduler}'s tasks, which run one at a time. The public
+ * methods only submit tasks, so they can be called from any thread (a task may run on the caller's thread before
+ * the call returns); timers (bucket resets, the global window, deadlines) are scheduled rather than polled.
  */
 public final class Limiter implements RateLimiter {
     enum End { ANSWERED, UNSENT, LOST }

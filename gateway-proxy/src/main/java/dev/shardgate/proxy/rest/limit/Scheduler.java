@@ -1,17 +1,18 @@
 package dev.shardgate.proxy.rest.limit;
 
 /**
- * The limiter's one thread and its clock. Every task runs on the owner thread, one at a time, so limiter state
- * needs no locks; tests substitute a virtual scheduler whose time moves only when told.
+ * How the limiter's tasks run, and its clock. Tasks run one at a time, in the order submitted, each seeing what the
+ * ones before it wrote, so limiter state needs no locks; "the limiter thread" in the limiter's comments is whichever
+ * thread is running its tasks. Tests substitute a virtual scheduler whose time moves only when told.
  */
 public interface Scheduler {
     /** Monotonic time in nanoseconds. */
     long nanoTime();
 
-    /** Runs the task on the owner thread as soon as possible. */
+    /** Runs the task after those already submitted, as soon as possible; possibly on the caller's thread. */
     void execute(Runnable task);
 
-    /** Runs the task on the owner thread after the delay; the handle cancels it. */
+    /** Runs the task after the delay; the handle cancels it. */
     Cancellable schedule(Runnable task, long delayNanos);
 
     /** A scheduled task that can be called off. */
