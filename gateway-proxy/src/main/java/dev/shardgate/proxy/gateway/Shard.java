@@ -6,6 +6,7 @@ import dev.shardgate.protocol.GatewayFrame;
 import dev.shardgate.protocol.GatewayLimits;
 import dev.shardgate.protocol.Opcode;
 import dev.shardgate.protocol.Payloads;
+import dev.shardgate.proxy.concurrent.SerialExecutor;
 import dev.shardgate.proxy.fleet.Checkpoint;
 import dev.shardgate.proxy.gateway.inflate.TransportDecompressor;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.shardgate.proxy.gateway;
+package dev.shardgate.proxy.concurrent;
 
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -9,31 +9,42 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Runs a shard's work one task at a time, in the order it was submitted, with no thread of its own at rest.
+ * Runs an owner's work one task at a time, in the order it was submitted, with no thread of its own at rest: a
+ * shard's state machine, the REST limiter.
  *
- * <p>Why not a single-thread executor: at a few thousand events per second, the cost of an event was mostly thread
- * hand-offs (a park and an unpark each, under contention for two cores), and a frame went from the read thread to
- * the shard's thread on every event. {@link #runOrExecute} lets the read thread run the frame's work itself when the
- * shard has nothing else queued or running, which is almost always; work from anywhere else (timers, the identify
- * queue, leases, commands, and whatever may block) goes through {@link #execute}.
+ * <p>Why not a single-thread executor: at a few thousand events (or requests) per second, the cost of each was mostly
+ * thread hand-offs (a park and an unpark each, under contention for two cores). {@link #runOrExecute} lets the
+ * calling thread (a socket's read loop, a request's thread) run the task itself when the owner has nothing else
+ * queued or running, which is almost always; work that may wait goes through {@link #execute}.
  *
- * <p>Threads: none while idle. {@link #execute} starts a virtual thread named after the shard when the executor is
- * idle; it runs queued tasks until the queue is empty and ends. {@link #runOrExecute} may run its task on the calling
- * thread. Either way one task runs at a time, and each task sees everything the previous one did (the
- * {@code running} flag is set and cleared around every run, which orders them).
+ * <p>Threads: none of its own. When work is queued and nobody runs it, a drainer is started on the drainers'
+ * executor (by default a virtual thread named after the owner); it runs queued tasks until the queue is empty and
+ * ends. {@link #runOrExecute} may run its task on the calling thread. Either way one task runs at a time, and each
+ * task sees everything the previous one did (the {@code running} flag is set and cleared around every run, which
+ * orders them).
  */
-final class SerialExecutor implements Executor {
+public final class SerialExecutor implements Executor {
     private static final System.Logger LOG = System.getLogger(SerialExecutor.class.getName());
 
     private final String name;
+    private final Executor drainers;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** True while some thread runs this executor's tasks: a drainer, or a caller of {@link #runOrExecute}. */
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean shutdown;
 
-    /** @param name names the threads that drain the queue, e.g. {@code shard-7} */
-    SerialExecutor(String name) {
+    /** @param name names the virtual threads that drain the queue, e.g. {@code shard-7} */
+    public SerialExecutor(String name) {
+        this(name, drain -> Thread.ofVirtual().name(name).start(drain));
+    }
+
+    /**
+     * @param name the owner, in messages
+     * @param drainers runs a drainer when queued work has nobody running it (e.g. the owner's one platform thread)
+     */
+    public SerialExecutor(String name, Executor drainers) {
         this.name = name;
+        this.drainers = drainers;
     }
 
     /**
@@ -55,7 +66,7 @@ final class SerialExecutor implements Executor {
      *
      * @throws RejectedExecutionException after {@link #shutdown}
      */
-    void runOrExecute(Runnable task) {
+    public void runOrExecute(Runnable task) {
         if (shutdown) {
             throw new RejectedExecutionException(name + " is shut down");
         }
@@ -68,7 +79,7 @@ final class SerialExecutor implements Executor {
         } finally {
             running.set(false);
             // Work queued while the task ran (it found the executor busy) is drained by a thread of its own, so the
-            // caller, a socket's read loop, goes back to reading.
+            // caller (a socket's read loop, a request) goes on with its own work.
             if (!tasks.isEmpty() && running.compareAndSet(false, true)) {
                 startDrainer();
             }
@@ -80,7 +91,7 @@ final class SerialExecutor implements Executor {
      *
      * @return whether it all ran in time
      */
-    boolean shutdown(Duration timeout) throws InterruptedException {
+    public boolean shutdown(Duration timeout) throws InterruptedException {
         shutdown = true;
         CountDownLatch done = new CountDownLatch(1);
         enqueue(done::countDown);
@@ -95,7 +106,7 @@ final class SerialExecutor implements Executor {
     }
 
     private void startDrainer() {
-        Thread.ofVirtual().name(name).start(this::drain);
+        drainers.execute(this::drain);
     }
 
     /** Runs queued tasks until none is left; the flag is dropped only after a last look at the queue. */

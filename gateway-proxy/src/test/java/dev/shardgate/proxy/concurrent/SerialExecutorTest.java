@@ -1,4 +1,4 @@
-package dev.shardgate.proxy.gateway;
+package dev.shardgate.proxy.concurrent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
