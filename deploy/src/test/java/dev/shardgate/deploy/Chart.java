@@ -95,7 +95,7 @@ final class Chart {
     }
 
     private static void set(ObjectNode root, String dottedKey, Object value) {
-        String[] path = dottedKey.split("\\.");
+        String[] path = dottedKey.split("\\.", -1);
         ObjectNode node = root;
         for (int i = 0; i < path.length - 1; i++) {
             node = node.has(path[i]) ? (ObjectNode) node.get(path[i]) : node.putObject(path[i]);

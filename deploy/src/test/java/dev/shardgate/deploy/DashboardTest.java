@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -56,7 +57,7 @@ class DashboardTest {
     @Test
     void theDashboardHasThePanelsAnOperatorNeeds() throws IOException {
         JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
-        String titles = String.join(" | ", dashboard.findValuesAsText("title")).toLowerCase();
+        String titles = String.join(" | ", dashboard.findValuesAsText("title")).toLowerCase(Locale.ROOT);
         for (String panel : List.of("shards by state", "identify budget", "events/s", "publish lag", "consumer lag",
                 "rest requests", "429s", "breaker")) {
             assertTrue(titles.contains(panel), "no panel for " + panel + ": " + titles);
@@ -73,7 +74,7 @@ class DashboardTest {
                     for (Pattern p : List.of(BUILDER, REGISTRY)) {
                         Matcher m = p.matcher(code);
                         while (m.find()) {
-                            meters.put(m.group(2).replace('.', '_'), m.group(1).toLowerCase());
+                            meters.put(m.group(2).replace('.', '_'), m.group(1).toLowerCase(Locale.ROOT));
                         }
                     }
                 }

@@ -68,6 +68,7 @@ public final class GatewayProxy implements AutoCloseable {
     private final ProxyConfig config;
     private final PrometheusMeterRegistry registry;
     private final AdminServer admin;
+    @SuppressWarnings("ThreadPriorityCheck") // a hint only: heartbeats are timed by this thread alone, whatever its priority
     private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("shardgate-heartbeat").daemon().priority(Thread.MAX_PRIORITY).factory());
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(

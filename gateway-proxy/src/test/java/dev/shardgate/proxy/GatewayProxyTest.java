@@ -52,7 +52,7 @@ class GatewayProxyTest {
 
     @BeforeParameterizedClassInvocation
     void start() throws Exception {
-        h = new ProxyHarness(Simulator.builder().shards(2).maxConcurrency(2).heartbeatInterval(Duration.ofMillis(1000))
+        h = new ProxyHarness(Simulator.builder().shards(2).maxConcurrency(2).heartbeatInterval(Duration.ofSeconds(1))
                 .zlibSplitAbove(512));
         Map<String, String> env = h.env();
         env.put("GATEWAY_COMPRESSION", compression);

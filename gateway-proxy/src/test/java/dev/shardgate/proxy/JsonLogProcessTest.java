@@ -66,7 +66,7 @@ class JsonLogProcessTest {
     /** Every non-empty line parsed; a line that is not a JSON object fails the test with the line. */
     private static List<JsonNode> jsonLines(String log) throws IOException {
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : log.split("\n")) {
+        for (String line : log.split("\n", -1)) {
             if (line.isBlank()) {
                 continue;
             }

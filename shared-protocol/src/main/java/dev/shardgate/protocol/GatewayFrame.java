@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param type the dispatch name {@code t}, or null
  * @param seq the sequence {@code s}, or {@link #NO_SEQ}
  */
+@SuppressWarnings("ArrayRecordComponent") // a view of a reused buffer, never compared or hashed as a value
 public record GatewayFrame(int op, String type, long seq, byte[] buffer, int dataOffset, int dataLength) {
     public static final long NO_SEQ = -1;
 

@@ -23,7 +23,7 @@ public final class ShardIds {
             return IntStream.range(0, shardCount).boxed().toList();
         }
         BitSet ids = new BitSet(shardCount);
-        for (String part : spec.split(",")) {
+        for (String part : spec.split(",", -1)) {
             String p = part.trim();
             int dash = p.indexOf('-');
             int from;

@@ -66,6 +66,7 @@ class ProtocolTablesTest {
         assertThrows(IllegalArgumentException.class, () -> ShardIds.parse("0-16", 16));
         assertThrows(IllegalArgumentException.class, () -> ShardIds.parse("5-2", 16));
         assertThrows(IllegalArgumentException.class, () -> ShardIds.parse("x", 16));
+        assertThrows(IllegalArgumentException.class, () -> ShardIds.parse("0-3,", 16)); // an empty part, as in "0,,3"
         assertThrows(IllegalArgumentException.class, () -> ShardIds.parse("0", 0));
     }
 

@@ -19,6 +19,7 @@ import java.time.Instant;
  * @param raw the dispatch's {@code d}, byte for byte
  * @param context the clients and limits that come with it ({@link EventContext})
  */
+@SuppressWarnings("ArrayRecordComponent") // the dispatch's bytes as stored, handed on without a copy; events are not values
 public record Event(String type, int shard, long seq, Instant publishedAt, long deliveries, byte[] raw,
         EventContext context) {
     /** An event without a worker's context (tests, replays). */

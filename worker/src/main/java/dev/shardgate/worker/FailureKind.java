@@ -27,6 +27,7 @@ public enum FailureKind {
     }
 
     /** The first classifiable exception on the cause chain decides; I/O and timeouts are transient. */
+    @SuppressWarnings("ReferenceEquality") // identity is the point: stops at an exception that names itself its cause
     public static FailureKind of(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof Classified c) {

@@ -23,7 +23,7 @@ public final class MetricsServer implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
-     * @param registry a Prometheus registry: the worker's own, or one the application gave
+     * @param meters a Prometheus registry: the worker's own, or one the application gave
      * @throws IllegalStateException the registry cannot be scraped as Prometheus text, or the Prometheus registry
      *     is not on the class path
      */

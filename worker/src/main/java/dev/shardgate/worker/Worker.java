@@ -135,6 +135,7 @@ public final class Worker {
      * Connects, waits for the event stream and starts consuming. Blocks until NATS answers and the stream exists;
      * returns early if {@link #drain()} is called meanwhile.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the ack-extension tick: extend() catches its failures; drain/close end it
     public void start() throws IOException, InterruptedException {
         transition(WorkerState.NEW, WorkerState.WAITING_FOR_STREAM);
         if (config.metricsPort() > 0) {

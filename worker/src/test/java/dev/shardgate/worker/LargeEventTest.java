@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("process")
 class LargeEventTest {
-    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Duration WAIT = Duration.ofMinutes(2);
     private static final int SHARDS = 2;
     private static final List<String> TYPES = List.of("READY", "RESUMED", "GUILD_CREATE", "MESSAGE_CREATE",
             "MESSAGE_REACTION_ADD", "TYPING_START", "PRESENCE_UPDATE", "GUILD_MEMBER_ADD", "INTERACTION_CREATE");

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("process")
 class OrderedProcessTest {
-    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Duration WAIT = Duration.ofMinutes(2);
     private static final int SHARDS = 6;
     /** Past the membership TTL (6 s) and the ack wait (2 s): another replica takes the shards and the event held. */
     private static final Duration FREEZE = Duration.ofSeconds(12);
@@ -54,7 +54,7 @@ class OrderedProcessTest {
                 String replica = f.getFileName().toString();
                 Map<String, Long> begun = new HashMap<>();
                 for (String line : Files.readAllLines(f)) {
-                    String[] words = line.split(" ");
+                    String[] words = line.split(" ", -1);
                     if (words.length < 3) {
                         continue; // a line being written
                     }
@@ -62,7 +62,7 @@ class OrderedProcessTest {
                     if (words[0].equals("begin")) {
                         begun.put(words[1], at);
                     } else if (words[0].equals("done")) {
-                        String[] id = words[1].split(":");
+                        String[] id = words[1].split(":", -1);
                         runs.add(new Run(replica, Integer.parseInt(id[1]), Long.parseLong(id[2]), begun.get(words[1]), at));
                     }
                 }
@@ -120,7 +120,7 @@ class OrderedProcessTest {
         List<JavaProcess> processes = bed.processes();
         for (int i = 0; i < processes.size(); i++) {
             out.append("\n--- replica ").append(i).append(" log:\n");
-            for (String line : processes.get(i).logText().split("\n")) {
+            for (String line : processes.get(i).logText().split("\n", -1)) {
                 if (!line.contains(" DEBUG ")) {
                     out.append(line).append('\n');
                 }

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
 @Tag("process")
 class ProxyEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static final Duration WAIT = Duration.ofMinutes(2);
     private static final int SHARDS = 2;
 
     private static NatsServerProcess nats;
@@ -173,7 +173,7 @@ class ProxyEndToEndTest {
         Set<String> done = new HashSet<>();
         try (var files = Files.list(records)) {
             for (Path f : files.toList()) {
-                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.split(" ")[1])
+                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.split(" ", -1)[1])
                         .forEach(done::add);
             }
         }

@@ -64,7 +64,7 @@ final class RecordingReplicas implements AutoCloseable {
     static Set<String> begunNotDone(Path file) throws IOException {
         Set<String> open = new HashSet<>();
         for (String line : Files.readAllLines(file)) {
-            String[] words = line.split(" ");
+            String[] words = line.split(" ", -1);
             if (words[0].equals("begin")) {
                 open.add(words[1]);
             } else if (words.length > 1) {

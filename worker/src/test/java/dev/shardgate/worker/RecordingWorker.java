@@ -37,7 +37,7 @@ public final class RecordingWorker {
             write(out, (event.context().holdsShard() ? "done " : "fenced ") + id + " @" + end);
         };
         Worker.Builder builder = Worker.builder(WorkerConfig.fromEnvironment());
-        for (String type : System.getenv().getOrDefault("RECORD_TYPES", "MESSAGE_CREATE").split(",")) {
+        for (String type : System.getenv().getOrDefault("RECORD_TYPES", "MESSAGE_CREATE").split(",", -1)) {
             builder.on(type.trim(), record);
         }
         Worker worker = builder.build();

@@ -12,6 +12,7 @@ import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.ConsumerInfo;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,7 +110,7 @@ class WorkerConsumeTest {
         Message dead = nextDeadLetter();
         assertEquals(3, attempts.get(), "WORKER_MAX_DELIVERIES deliveries, then no more");
         assertEquals("discord.deadletter.4.MESSAGE_CREATE", dead.getSubject());
-        assertEquals(EventStream.message("poison"), new String(dead.getData()));
+        assertEquals(EventStream.message("poison"), new String(dead.getData(), StandardCharsets.UTF_8));
         assertTrue(dead.getHeaders().getFirst(DeadLetters.ERROR).contains("IllegalStateException: poison pill"),
                 dead.getHeaders().getFirst(DeadLetters.ERROR));
         assertEquals("3", dead.getHeaders().getFirst(DeadLetters.DELIVERIES));

@@ -46,7 +46,7 @@ class WorkerProcessTest {
         List<String> lines = new ArrayList<>();
         try (var files = Files.list(bed.records())) {
             for (Path f : files.toList()) {
-                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.split(" ")[1])
+                Files.readAllLines(f).stream().filter(l -> l.startsWith("done ")).map(l -> l.split(" ", -1)[1])
                         .forEach(lines::add);
             }
         }

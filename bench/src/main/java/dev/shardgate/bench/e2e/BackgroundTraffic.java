@@ -31,6 +31,7 @@ final class BackgroundTraffic implements AutoCloseable {
     private double credit;
     private volatile long emitted;
 
+    @SuppressWarnings("FutureReturnValueIgnored") // close() ends it; a failed tick shows in emitted(), which the bench reports
     BackgroundTraffic(Simulator sim, int shards, double perSecond) {
         this.sim = sim;
         this.guilds = new long[shards][];

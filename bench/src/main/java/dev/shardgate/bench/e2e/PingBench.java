@@ -97,13 +97,13 @@ public final class PingBench {
             });
             events.subscribe("discord.events.>");
             observer.flush(Duration.ofSeconds(5));
-            proxy.awaitReady(Duration.ofSeconds(120));
+            proxy.awaitReady(Duration.ofMinutes(2));
             try (JavaProcess worker = JavaProcess.start(ExampleBot.class, Map.of("NATS_URL", nats.url(),
                     "WORKER_METRICS_PORT", "0", "REST_PROXY_URL", proxy.restUrl()));
                     BackgroundTraffic background = new BackgroundTraffic(sim, SHARDS, BACKGROUND_PER_SECOND)) {
                 // The first ping also waits for the worker to start and the consumer to exist.
                 send(sim, 0, emitted, dispatchCall);
-                awaitAnswers(answered, 0, 1, Duration.ofSeconds(120), worker);
+                awaitAnswers(answered, 0, 1, Duration.ofMinutes(2), worker);
                 pace(sim, 1, sizes.warmUp(), sizes.perSecond(), emitted, dispatchCall);
                 awaitAnswers(answered, 0, sizes.warmUp(), Duration.ofSeconds(30), worker);
                 long eventsBefore = background.emitted();

@@ -14,7 +14,7 @@ public record LoadAverage(double oneMinute, double fiveMinutes, double fifteenMi
 
     public static LoadAverage now() {
         try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", -1);
             return new LoadAverage(Double.parseDouble(fields[0]), Double.parseDouble(fields[1]),
                     Double.parseDouble(fields[2]), Runtime.getRuntime().availableProcessors());
         } catch (IOException e) {

@@ -32,7 +32,7 @@ public record ProcessStats(long rssBytes, int threads, double cpuSeconds) {
             // Fields after the command name, which is in parentheses and may contain spaces: state is field 3,
             // utime field 14 and stime field 15 (proc(5)).
             String stat = Files.readString(proc.resolve("stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
             long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
             if (rssKb < 0 || threads < 0) {
                 throw new IllegalStateException("/proc/" + pid + "/status has no VmRSS or Threads");
@@ -77,7 +77,7 @@ public record ProcessStats(long rssBytes, int threads, double cpuSeconds) {
                         continue;
                     }
                     String stat = Files.readString(task.resolve("stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1);
                     seconds += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
                 } catch (IOException gone) {
                     // The thread ended while we listed them.

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shardgate.testkit.NatsServerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,7 +124,7 @@ public final class ProxyChild implements AutoCloseable {
                 return "/readyz answered " + status;
             }
             if (restPort != 0) {
-                new Socket("127.0.0.1", restPort).close();
+                new Socket(InetAddress.getLoopbackAddress(), restPort).close();
             }
             return null;
         });
@@ -195,7 +197,7 @@ public final class ProxyChild implements AutoCloseable {
         cmd.add(Long.toString(pid()));
         cmd.addAll(List.of(command));
         Process jcmd = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(jcmd.getInputStream().readAllBytes());
+        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", cmd) + " failed: " + output);
         }

@@ -20,6 +20,7 @@ public final class CommandValidator {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A command that may be sent, or why not. */
+    @SuppressWarnings("ArrayRecordComponent") // a payload to send, never compared or hashed
     public record Result(byte[] payload, String error) {
         static Result refused(String error) {
             return new Result(null, error);

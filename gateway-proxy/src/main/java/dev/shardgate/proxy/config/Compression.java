@@ -17,6 +17,7 @@ public enum Compression {
     NONE("none", null);
 
     private final String wireName;
+    @SuppressWarnings("ImmutableEnumChecker") // constructor references: stateless
     private final IntFunction<TransportDecompressor> decompressors;
 
     Compression(String wireName, IntFunction<TransportDecompressor> decompressors) {

@@ -96,7 +96,7 @@ public record ProxyConfig(
 
     private static Set<Role> parseRoles(String spec) {
         EnumSet<Role> roles = EnumSet.noneOf(Role.class);
-        for (String part : spec.split(",")) {
+        for (String part : spec.split(",", -1)) {
             String p = part.trim().toUpperCase(Locale.ROOT);
             if (p.isEmpty()) {
                 continue;

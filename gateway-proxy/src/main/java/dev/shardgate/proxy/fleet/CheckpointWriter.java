@@ -44,6 +44,7 @@ public final class CheckpointWriter implements AutoCloseable {
      * @param positions a shard's session and last received seq, or empty without a session
      * @param shards the shards this process may hold
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // pass() is never cancelled but by close(); its writes catch their failures
     public CheckpointWriter(Checkpoints checkpoints, ShardLeases leases, IntFunction<Optional<Checkpoint>> positions,
             StoredThrough stored, Collection<Integer> shards, Duration interval) {
         this.checkpoints = checkpoints;
@@ -54,6 +55,7 @@ public final class CheckpointWriter implements AutoCloseable {
         thread.scheduleWithFixedDelay(this::pass, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's own future: the callback only records the outcome
     private void pass() {
         for (int shard : shards) {
             if (inFlight.containsKey(shard) || !leases.holds(shard)) {

@@ -174,6 +174,7 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     }
 
     /** Starts the lease and takes the claims of {@code shards}. */
+    @SuppressWarnings("FutureReturnValueIgnored") // tick() catches the failures of its NATS calls; close() ends it
     public void start(Collection<Integer> shards) {
         thread.execute(() -> {
             wanted = Collections.unmodifiableSortedSet(new TreeSet<>(shards)); // taken in shard order
@@ -348,6 +349,7 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "lease of {0} created (token {1})", instanceId, epoch.token);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's own future: the outcome goes to renewed() on the queue
     private void renewLease() {
         Epoch e = epoch;
         long sentAt = ticker.getAsLong();
@@ -400,6 +402,7 @@ public final class LeaseManager implements ShardLeases, AutoCloseable {
     }
 
     /** Alive until {@code sentAt + ttl − margin}; checks at that moment that the lease was renewed since. */
+    @SuppressWarnings("FutureReturnValueIgnored") // a one-shot deadline timer nothing waits for; close() ends it
     private void extendLease(Epoch e, long sentAt) {
         long deadline = sentAt + holdNanos;
         leaseDeadline = deadline;

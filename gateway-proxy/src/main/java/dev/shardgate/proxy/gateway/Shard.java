@@ -135,6 +135,7 @@ public final class Shard {
      * The session and the last sequence received, read consistently from any thread (a session changes only with
      * the sequence reset first); empty without a session or before its first dispatch.
      */
+    @SuppressWarnings("ReferenceEquality") // identity is the point: the same session object before and after reading seq
     public Optional<Checkpoint> position() {
         while (true) {
             Session s = session;
@@ -190,6 +191,7 @@ public final class Shard {
      *
      * @param reply receives null when the command went out, else the reason it was refused
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the timer only hands the send to the shard thread, which handles its failures
     public void submit(byte[] payload, Consumer<String> reply) {
         boolean queued = onShardThread(() -> {
             GatewayConnection c = connection;
@@ -321,7 +323,8 @@ public final class Shard {
         }
     }
 
-        private void later(Duration delay, Runnable task) {
+    @SuppressWarnings("FutureReturnValueIgnored") // the timer only hands the task to the shard thread, which handles its failures
+    private void later(Duration delay, Runnable task) {
         ctx.timers().schedule(() -> onShardThread(task), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 

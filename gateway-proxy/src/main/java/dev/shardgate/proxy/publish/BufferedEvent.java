@@ -6,10 +6,9 @@ import dev.shardgate.protocol.EventHeaders;
  * One dispatch from the moment a shard hands it over until it is settled. Immutable, except for the name of the
  * object that holds its body once that body went to the object store: set by the publisher's loop thread before
  * the event is queued again, read by whichever thread publishes it after.
- *
- * @param order when it was offered, across all shards; a shard offers its events in sequence order
  */
 final class BufferedEvent {
+    /** When it was offered, across all shards; a shard offers its events in sequence order. */
     final long order;
     final int shard;
     final String sessionId;

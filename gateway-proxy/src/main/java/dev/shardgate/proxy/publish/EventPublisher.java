@@ -322,7 +322,10 @@ public final class EventPublisher implements EventSink, AutoCloseable {
 
     private void run() {
         while (!closed) {
-            boolean busy = takeAcks() | expireAcks() | takePutOutcomes();
+            // all three run on every pass, busy or not
+            boolean busy = takeAcks();
+            busy |= expireAcks();
+            busy |= takePutOutcomes();
             if (outage.failing()) {
                 outage.tick();
             }

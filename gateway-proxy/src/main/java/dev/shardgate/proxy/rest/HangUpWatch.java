@@ -22,7 +22,6 @@ final class HangUpWatch implements Callback {
     private static final int WATCHING = 0;
     private static final int STOPPED = 1;
     private static final int FIRED = 2;
-    private static final CancellationException STOP = new CancellationException("watch stopped");
 
     private final EndPoint endPoint;
     private final Runnable onGone;
@@ -64,7 +63,7 @@ final class HangUpWatch implements Callback {
 
     private void cancelInterest() {
         if (endPoint instanceof AbstractEndPoint e) {
-            e.getFillInterest().onFail(STOP);
+            e.getFillInterest().onFail(new Stopped());
         }
     }
 
@@ -100,5 +99,17 @@ final class HangUpWatch implements Callback {
     @Override
     public InvocationType getInvocationType() {
         return InvocationType.NON_BLOCKING;
+    }
+
+    /** Withdraws the fill interest: one per stop, without a stack trace (cheap, and no Throwable shared by all). */
+    private static final class Stopped extends CancellationException {
+        Stopped() {
+            super("watch stopped");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 }

@@ -144,7 +144,7 @@ public record RestConfig(
         if (raw.isEmpty()) {
             return Map.of();
         }
-        String[] entries = raw.split(",");
+        String[] entries = raw.split(",", -1);
         for (int i = 0; i < entries.length; i++) {
             String[] kv = entries[i].strip().split("=", 2);
             if (kv.length != 2 || !kv[0].strip().matches("[0-9a-f]{16}")) {

@@ -211,6 +211,12 @@ final class RestHandler extends Handler.Abstract {
         return null;
     }
 
+    /** Ends an exchange that failed or whose client is gone. */
+    @SuppressWarnings("FutureReturnValueIgnored") // Jetty's future says only whether this call did the abort: nothing to check
+    private static void abort(org.eclipse.jetty.client.Request sent, Throwable why) {
+        sent.abort(why);
+    }
+
     private void tooLarge(Response response) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
         reply(response, "invalid", ProxyReply.error(413, "body_too_large", "the request body is over "
@@ -248,7 +254,7 @@ final class RestHandler extends Handler.Abstract {
                 // The request's own timeout fails the exchange; this wait only backs it up.
                 answer = listener.get(config.upstreamTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException e) {
-                sent.abort(e);
+                abort(sent, e);
                 permit.lost();
                 boolean timeout = e instanceof TimeoutException || e.getCause() instanceof TimeoutException;
                 if (idempotent && errorRetries < config.retries()) {
@@ -264,7 +270,7 @@ final class RestHandler extends Handler.Abstract {
                                 : "Discord could not be reached (" + cause.getClass().getSimpleName() + ")"));
                 return;
             } catch (InterruptedException e) {
-                sent.abort(e);
+                abort(sent, e);
                 permit.lost();
                 Thread.currentThread().interrupt();
                 throw new ClientGoneException();

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -170,7 +171,7 @@ class AdminServerTest {
         List<Socket> stuck = new ArrayList<>();
         try {
             for (int i = 0; i < AdminServer.MAX_CONNECTIONS; i++) {
-                Socket s = new Socket("127.0.0.1", admin.port());
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), admin.port());
                 s.getOutputStream().write("GET /metr".getBytes(StandardCharsets.US_ASCII)); // and never the rest
                 stuck.add(s);
             }

@@ -41,7 +41,7 @@ class CommandPathTest {
     @BeforeAll
     void start() throws Exception {
         h = ProxyHarnessAccess.start(Simulator.builder().shards(4).maxConcurrency(4)
-                .heartbeatInterval(Duration.ofMillis(2000)), "SHARD_IDS", "0-2");
+                .heartbeatInterval(Duration.ofSeconds(2)), "SHARD_IDS", "0-2");
         proxy = h.proxy();
     }
 

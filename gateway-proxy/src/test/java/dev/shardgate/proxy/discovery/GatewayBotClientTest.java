@@ -9,6 +9,7 @@ import dev.shardgate.protocol.BotToken;
 import dev.shardgate.simulator.Simulator;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +68,7 @@ class GatewayBotClientTest {
     @Test
     void theTestServerRefusesARequestThatAsksForAnUpgrade() throws Exception {
         try (UpgradeRefusingHttpServer server = UpgradeRefusingHttpServer.start("{}");
-             Socket socket = new Socket("127.0.0.1", URI.create(server.url()).getPort())) {
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), URI.create(server.url()).getPort())) {
             OutputStream out = socket.getOutputStream();
             out.write(("GET /api/v10/gateway/bot HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                     + "UPGRADE: h2c\r\nHTTP2-Settings: AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA\r\n\r\n")

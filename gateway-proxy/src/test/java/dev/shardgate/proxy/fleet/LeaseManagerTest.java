@@ -12,6 +12,7 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,9 +72,10 @@ class LeaseManagerTest {
 
         // A lease under the holder's own name but another process's token, as a twin's would look: only the token
         // tells the holder, at its next renewal, that the lease is not its own any more.
-        Member holder = a.holds(0) ? a : b;
-        Member twin = holder == a ? b : a;
-        kv().claims().put(key(0), "{\"owner\":\"gateway-0\",\"token\":\"another-process\"}".getBytes());
+        boolean aHolds = a.holds(0);
+        Member holder = aHolds ? a : b;
+        Member twin = aHolds ? b : a;
+        kv().claims().put(key(0), "{\"owner\":\"gateway-0\",\"token\":\"another-process\"}".getBytes(StandardCharsets.UTF_8));
         await().atMost(Duration.ofSeconds(1)).until(() -> holder.events.lost.containsKey(0));
         assertTrue(holder.events.lost.get(0).startsWith("claim taken over by gateway-0"), holder.events.lost.get(0));
         assertFalse(holder.holds(0) || twin.holds(0), "nobody holds a lease written by a third process");

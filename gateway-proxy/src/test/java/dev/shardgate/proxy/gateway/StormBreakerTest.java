@@ -14,8 +14,8 @@ class StormBreakerTest {
     void coolsDownUntilTheOldestIdentifyLeavesTheWindowAndSaysWhy() {
         StormBreaker breaker = new StormBreaker(3, Duration.ofMinutes(10));
         for (int i = 0; i < 3; i++) {
-            assertTrue(breaker.coolDownUntil(T0.plusSeconds(i * 10)).isEmpty());
-            breaker.identified(T0.plusSeconds(i * 10));
+            assertTrue(breaker.coolDownUntil(T0.plusSeconds(i * 10L)).isEmpty());
+            breaker.identified(T0.plusSeconds(i * 10L));
         }
         Instant until = breaker.coolDownUntil(T0.plusSeconds(40)).orElseThrow();
         assertEquals(T0.plus(Duration.ofMinutes(10)), until);

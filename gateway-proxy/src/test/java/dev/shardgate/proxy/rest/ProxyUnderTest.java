@@ -43,7 +43,7 @@ final class ProxyUnderTest implements AutoCloseable {
     }
 
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(120));
+        return HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofMinutes(2));
     }
 
     HttpResponse<String> send(HttpRequest request) {

@@ -97,7 +97,7 @@ class RestConfigTest {
         assertEquals(Map.of(), config(Map.of()).tokenGlobalLimits());
         assertEquals(10_000, config(Map.of()).tokenMax());
         for (String bad : new String[] {"Bot abc=100", "1f2e3d4c5b6a7988", "1f2e3d4c5b6a7988=0",
-                "1f2e3d4c5b6a7988=lots", "1f2e3d4c5b6a7988=5,1f2e3d4c5b6a7988=6"}) {
+                "1f2e3d4c5b6a7988=lots", "1f2e3d4c5b6a7988=5,1f2e3d4c5b6a7988=6", "1f2e3d4c5b6a7988=5,"}) {
             String message = assertThrows(ConfigException.class,
                     () -> config(Map.of("REST_TOKEN_GLOBAL_LIMITS", bad))).getMessage();
             assertTrue(message.startsWith("REST_TOKEN_GLOBAL_LIMITS"), message);

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -382,7 +383,7 @@ class RestProxyTest {
                     String answer = raw.readResponse();
                     answers.add(answer);
                     assertTrue(answer.startsWith("HTTP/1.1 " + c[1]), c[0] + " -> " + answer);
-                    assertTrue(answer.toLowerCase().contains("x-shardgate-generated: true"), answer);
+                    assertTrue(answer.toLowerCase(Locale.ROOT).contains("x-shardgate-generated: true"), answer);
                 }
             }
             HttpResponse<String> big = p.send(p.request("/channels/1/messages").header("Content-Type", "application/json")

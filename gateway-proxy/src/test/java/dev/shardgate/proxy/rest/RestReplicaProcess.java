@@ -72,7 +72,7 @@ final class RestReplicaProcess implements AutoCloseable {
         String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
         return metrics.lines().filter(l -> l.startsWith("shardgate_rest_share_mode ")).findFirst()
-                .map(l -> ShareMode.values()[(int) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))])
+                .map(l -> ShareMode.ofGaugeValue((int) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))))
                 .orElse(null);
     }
 

@@ -221,7 +221,7 @@ public final class ControlApi implements HttpHandler {
     private static Map<String, String> query(String raw) {
         Map<String, String> out = new HashMap<>();
         if (raw != null) {
-            for (String pair : raw.split("&")) {
+            for (String pair : raw.split("&", -1)) {
                 int eq = pair.indexOf('=');
                 if (eq > 0) {
                     out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),

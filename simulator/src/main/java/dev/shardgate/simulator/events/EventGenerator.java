@@ -25,6 +25,7 @@ public final class EventGenerator implements AutoCloseable {
     private long lastTickNanos = System.nanoTime();
     private long emitted;
 
+    @SuppressWarnings("FutureReturnValueIgnored") // tick() catches and logs its failures; close() ends it
     public EventGenerator(EventFactory factory, Consumer<SimEvent> sink, int shards, int guildsPerShard,
                           double perSecondPerShard) {
         this.factory = factory;

@@ -8,5 +8,6 @@ package dev.shardgate.simulator.events;
  * @param d the payload's {@code d}
  * @param dWithoutContent {@code d} as sessions without MESSAGE_CONTENT see it, or null if the same
  */
+@SuppressWarnings("ArrayRecordComponent") // payload bytes handed on as they are; events are never compared or hashed
 public record SimEvent(String type, long guildId, int intent, byte[] d, byte[] dWithoutContent) {
 }

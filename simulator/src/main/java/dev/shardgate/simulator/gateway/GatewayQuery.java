@@ -22,7 +22,7 @@ record GatewayQuery(int version, String encoding, String compress) {
             query = null; // an unparsable URL is treated as one without parameters, so it closes 4012
         }
         if (query != null) {
-            for (String pair : query.split("&")) {
+            for (String pair : query.split("&", -1)) {
                 int eq = pair.indexOf('=');
                 String key = eq < 0 ? pair : pair.substring(0, eq);
                 String value = eq < 0 ? "" : pair.substring(eq + 1);

@@ -34,10 +34,11 @@ final class ShardConnections {
 
     void detach(int shardId) {
         Count c = byShard.get(shardId);
-        if (c == null || c.open == 0) {
+        int open = c == null ? 0 : c.open;
+        if (open == 0) {
             throw new IllegalStateException("shard " + shardId + " has no attributed connection to detach");
         }
-        c.open = c.open - 1;
+        c.open = open - 1;
     }
 
     /** Starts a new measurement: each shard's peak becomes its current open count. */

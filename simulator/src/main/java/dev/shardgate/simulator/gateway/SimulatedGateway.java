@@ -47,6 +47,7 @@ public final class SimulatedGateway implements AutoCloseable {
     private final String url;
     private final String resumeUrl;
 
+    @SuppressWarnings("FutureReturnValueIgnored") // the sweep runs guarded (logs its failures); close() ends it
     private SimulatedGateway(GatewaySettings settings, EventFactory events, String bindAddress, String advertisedHost,
                              int primaryPort, int resumePort) {
         this.settings = settings;

@@ -91,6 +91,7 @@ public enum Endpoint {
 
     private final String method;
     private final String template;
+    @SuppressWarnings("ImmutableEnumChecker") // List.of(...): unmodifiable
     private final List<String> segments;
     private final RouteBucket bucket;
     private final MajorParameter major;

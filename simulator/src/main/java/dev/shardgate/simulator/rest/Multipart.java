@@ -15,6 +15,7 @@ record Multipart(List<Part> parts) {
     private static final byte[] HEADER_END = {'\r', '\n', '\r', '\n'};
 
     /** One part: its form name, its file name (null for a plain field) and where its content lies in the body. */
+    @SuppressWarnings("ArrayRecordComponent") // a range of the request body, never compared or hashed
     record Part(String name, String filename, String contentType, byte[] body, int from, int to) {
         int size() {
             return to - from;
@@ -31,7 +32,7 @@ record Multipart(List<Part> parts) {
 
     /** The boundary parameter of a multipart Content-Type, or null if there is none. */
     static String boundary(String contentType) {
-        for (String param : contentType.split(";")) {
+        for (String param : contentType.split(";", -1)) {
             String p = param.strip();
             if (p.regionMatches(true, 0, "boundary=", 0, 9)) {
                 String value = p.substring(9).strip();
@@ -81,7 +82,7 @@ record Multipart(List<Part> parts) {
         String name = null;
         String filename = null;
         String contentType = null;
-        for (String line : headers.split("\r\n")) {
+        for (String line : headers.split("\r\n", -1)) {
             int colon = line.indexOf(':');
             if (colon < 0) {
                 continue;
@@ -102,7 +103,7 @@ record Multipart(List<Part> parts) {
     }
 
     private static String dispositionParam(String disposition, String key) {
-        for (String param : disposition.split(";")) {
+        for (String param : disposition.split(";", -1)) {
             String p = param.strip();
             int eq = p.indexOf('=');
             if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase(key)) {

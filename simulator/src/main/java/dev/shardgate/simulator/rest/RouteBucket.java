@@ -51,6 +51,7 @@ public enum RouteBucket {
      */
     CHANNEL_RENAME(2, Duration.ofMinutes(10));
 
+    @SuppressWarnings("ImmutableEnumChecker") // a record of an int, a Duration and a boolean: immutable
     private final RateLimit defaultLimit;
     private final String hash;
 

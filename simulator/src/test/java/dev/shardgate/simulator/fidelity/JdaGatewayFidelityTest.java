@@ -47,7 +47,7 @@ class JdaGatewayFidelityTest {
      * before the simulator's 4009 (no heartbeat for 1.5 intervals) for a busy machine. Other tests keep
      * Discord's 41.25 s, so a late heartbeat never ends their session.
      */
-    private static final Duration ZOMBIE_TEST_HEARTBEAT = Duration.ofMillis(3000);
+    private static final Duration ZOMBIE_TEST_HEARTBEAT = Duration.ofSeconds(3);
     private static final Duration DISCORD_HEARTBEAT = Duration.ofMillis(41250);
     private static final int GUILDS = 3;
     private static final String AUTHOR_ID = "1185000000000000001";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.shardgate.testkit.ManualClock;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +34,7 @@ final class SimulatorServer implements AutoCloseable {
 
     SimulatorServer(RestSettings settings) throws IOException {
         rest = new RestSimulator(TOKEN, settings, clock);
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/api/v10/", rest);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();

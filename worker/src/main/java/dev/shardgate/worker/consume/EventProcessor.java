@@ -274,7 +274,7 @@ public final class EventProcessor {
         String shardText = Optional.ofNullable(header(headers, EventHeaders.SHARD))
                 .orElse(shardDot >= 0 ? subject.substring(shardDot + 1, lastDot) : "");
         byte[] data = message.getData();
-        return new Event(type, parseOr(shardText, -1), parseOr(header(headers, EventHeaders.SEQ), -1),
+        return new Event(type, parseOr(shardText, -1), parseOr(header(headers, EventHeaders.SEQ), -1L),
                 meta.timestamp().toInstant(), meta.deliveredCount(), data == null ? new byte[0] : data);
     }
 

@@ -122,6 +122,7 @@ public final class OrderedConsumption implements Consumption {
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // rebalance() never throws (it catches everything); close() ends it
     public void start() {
         LOG.info("ordered mode: replica " + membership.self() + ", " + shardCount + " shards");
         rebalancer.scheduleWithFixedDelay(this::rebalance, 0, Membership.HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);

@@ -100,7 +100,8 @@ public final class Membership {
                 }
                 validUntilNanos = sent;
                 String lost = token;
-                token = self + "." + (++epoch);
+                epoch++;
+                token = self + "." + epoch;
                 revision = 0;
                 throw new LeaseLostException("the membership entry " + lost + " expired (frozen or cut off for over "
                         + TTL + "); rejoining as " + token);

@@ -49,7 +49,7 @@ class GatewayClientTest {
                 JsonNode command = JSON.readTree(m.getData());
                 received.computeIfAbsent(1, s -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(command);
                 if (command.path("op").asInt() == 4) {
-                    proxySide.publish(m.getReplyTo(), "{\"ok\":false,\"error\":\"op 4 not allowed here\"}".getBytes());
+                    proxySide.publish(m.getReplyTo(), "{\"ok\":false,\"error\":\"op 4 not allowed here\"}".getBytes(StandardCharsets.UTF_8));
                     return;
                 }
                 proxySide.publish(m.getReplyTo(), "{\"ok\":true}".getBytes(StandardCharsets.UTF_8));

@@ -43,7 +43,7 @@ class ShardAssignmentTest {
             }
         }
         // index modulo n moved about 4/5 of them here
-        assertTrue(moved > SHARDS / 5 * 0.8 && moved < SHARDS / 5 * 1.2, moved + " of " + SHARDS + " moved");
+        assertTrue(moved > SHARDS / 5.0 * 0.8 && moved < SHARDS / 5.0 * 1.2, moved + " of " + SHARDS + " moved");
     }
 
     @Test

@@ -30,6 +30,7 @@ final class ElasticBuffer {
     }
 
     /** The current array; replaced by {@link #ensure} and {@link #release}. */
+    @SuppressWarnings("ByteBufferBackingArray") // every buffer here is a whole array (allocate, wrap): offset 0
     byte[] bytes() {
         return buffer.array();
     }
@@ -52,6 +53,7 @@ final class ElasticBuffer {
      *
      * @throws OversizedPayloadException when {@code needed} is over the hard limit ({@code GATEWAY_MAX_FRAME_BYTES})
      */
+    @SuppressWarnings("ByteBufferBackingArray") // every buffer here is a whole array (allocate, wrap): offset 0
     byte[] ensure(long needed) throws CorruptStreamException {
         byte[] bytes = buffer.array();
         if (needed <= bytes.length) {

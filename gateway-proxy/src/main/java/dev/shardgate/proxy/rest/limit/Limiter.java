@@ -76,6 +76,7 @@ public final class Limiter implements RateLimiter {
     }
 
     @Override
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's own futures: the callbacks only pass the outcome on
     public CompletableFuture<Permit> acquire(Ticket ticket) {
         CompletableFuture<Permit> result = new CompletableFuture<>();
         scheduler.execute(() -> {

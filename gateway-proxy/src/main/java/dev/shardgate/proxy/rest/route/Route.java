@@ -180,6 +180,6 @@ public record Route(String method, String template, MajorParameter major, boolea
      */
     public boolean tokenInPath() {
         return interactionCallback()
-                || major.kind().equals("webhook") && major.value().indexOf(':') >= 0;
+                || (major.kind().equals("webhook") && major.value().indexOf(':') >= 0);
     }
 }

@@ -61,6 +61,7 @@ final class LimiterServer implements AutoCloseable {
         dispatcher.subscribe(subjects.cancel(replica), this::onCancel);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's own future: the callback only publishes the reply
     private void onAcquire(Message msg) {
         LimiterProtocol.Acquire a;
         try {

@@ -176,6 +176,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         return local.acquire(ticket);
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's own futures: the callbacks only pass the outcome on
     private CompletableFuture<Permit> remote(Connection c, String leaderId, Ticket ticket) {
         String rid = replica + "-" + requests.incrementAndGet();
         long now = local.nanoTime();
@@ -220,6 +221,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         return result;
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's own futures: the callbacks only settle result
     private void onReply(Connection c, String leaderId, Ticket ticket, Message msg, CompletableFuture<Permit> result) {
         LimiterProtocol.Reply reply;
         try {
@@ -335,6 +337,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
      * leads until {@code sent + STEP_DOWN}, then steps down unless a later renewal was stored meanwhile. Returns
      * whether that moment is still ahead (a write answered late may have nothing left to lead for).
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // a one-shot step-down timer nothing waits for
     private boolean renewed(long sent) {
         renewedAt = sent;
         fence.schedule(() -> {
@@ -487,7 +490,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
         @Override
         public void watch(KeyValueEntry entry) {
             if (entry.getOperation() == KeyValueOperation.PUT) {
-                String[] registration = text(entry).split(" ");
+                String[] registration = text(entry).split(" ", -1);
                 membership.seen(entry.getKey(), registration[0].equals(ShareMode.FOLLOWER.name()), millis());
                 if (registration[0].equals(ShareMode.LEADER.name()) && registration.length == 2) {
                     try {
@@ -547,7 +550,7 @@ public final class SharedLimiter implements RateLimiter, AutoCloseable {
             }
         }
         mode = next;
-        modeGauge.set(next.ordinal());
+        modeGauge.set(next.gaugeValue());
     }
 
     private double ownShare() {

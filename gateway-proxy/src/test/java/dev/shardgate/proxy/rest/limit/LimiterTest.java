@@ -11,12 +11,14 @@ import dev.shardgate.proxy.rest.route.BadRouteException;
 import dev.shardgate.proxy.rest.route.Route;
 import dev.shardgate.proxy.rest.route.TokenId;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
@@ -66,13 +68,13 @@ class LimiterTest {
     private static Answer ok(int limit, int remaining, double resetAfter, String hash) {
         Map<String, String> h = Map.of("x-ratelimit-limit", "" + limit, "x-ratelimit-remaining", "" + remaining,
                 "x-ratelimit-reset-after", "" + resetAfter, "x-ratelimit-bucket", hash);
-        return Answer.parse(200, n -> h.get(n.toLowerCase()), null);
+        return Answer.parse(200, n -> h.get(n.toLowerCase(Locale.ROOT)), null);
     }
 
     private static Answer rateLimited(Map<String, String> headers, String body) {
         Map<String, String> h = new HashMap<>();
-        headers.forEach((k, v) -> h.put(k.toLowerCase(), v));
-        return Answer.parse(429, n -> h.get(n.toLowerCase()), body.getBytes());
+        headers.forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), v));
+        return Answer.parse(429, n -> h.get(n.toLowerCase(Locale.ROOT)), body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static Permit permit(CompletableFuture<Permit> f) {
@@ -252,19 +254,18 @@ class LimiterTest {
     void globalLimitAllowsNoMoreThanItsLimitInAnySecond() {
         limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "5"));
         List<Long> sendTimes = new ArrayList<>();
-        List<CompletableFuture<Permit>> fs = new ArrayList<>();
+        List<CompletableFuture<Void>> sends = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            CompletableFuture<Permit> f = acquire(route("GET", "/guilds/" + (1000 + i)));
-            f.thenAccept(p -> {
+            sends.add(acquire(route("GET", "/guilds/" + (1000 + i))).thenAccept(p -> {
                 sendTimes.add(clock.nanoTime());
                 p.complete(Answer.parse(200, n -> null, null));
-            });
-            fs.add(f);
+            }));
         }
         for (int ms = 0; ms < 10_000; ms += 10) {
             clock.advanceMillis(10);
         }
         assertEquals(40, sendTimes.size());
+        sends.forEach(CompletableFuture::join); // a failure inside a send fails the test
         for (int i = 5; i < sendTimes.size(); i++) {
             assertTrue(sendTimes.get(i) - sendTimes.get(i - 5) >= 1_000_000_000L, "6 sends within one second");
         }
@@ -287,9 +288,11 @@ class LimiterTest {
     @Test
     void interactionCallbacksSkipASaturatedGlobalLimit() {
         limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "2"));
+        List<CompletableFuture<Permit>> others = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            acquire(route("GET", "/guilds/" + (1000 + i)));
+            others.add(acquire(route("GET", "/guilds/" + (1000 + i))));
         }
+        assertEquals(2, others.stream().filter(CompletableFuture::isDone).count(), "the global limit is saturated");
         CompletableFuture<Permit> callback = acquire(route("POST", "/interactions/123/aW50ZXJhY3Rpb246abc/callback"));
         CompletableFuture<Permit> followUp = acquire(route("POST", "/webhooks/99/aW50ZXJhY3Rpb246xyz"));
         assertTrue(callback.isDone());
@@ -419,8 +422,8 @@ class LimiterTest {
     @Test
     void aChannelRenameSublimitHoldsOnlyRenamesOfThatChannel() throws BadRouteException {
         long now = System.currentTimeMillis();
-        Route rename = Route.parse("PATCH", "/channels/111", now, "{\"name\":\"x\"}".getBytes());
-        Route otherEdit = Route.parse("PATCH", "/channels/111", now, "{\"nsfw\":true}".getBytes());
+        Route rename = Route.parse("PATCH", "/channels/111", now, "{\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8));
+        Route otherEdit = Route.parse("PATCH", "/channels/111", now, "{\"nsfw\":true}".getBytes(StandardCharsets.UTF_8));
         permit(acquire(rename)).complete(ok(10, 9, 1.0, "chan"));
         Permit p = permit(acquire(rename));
         p.complete(rateLimited(Map.of("X-RateLimit-Limit", "10", "X-RateLimit-Remaining", "8",
@@ -483,7 +486,7 @@ class LimiterTest {
     /** An interaction token as Discord issues them (base64 of {@code interaction:<id>:<secret>}). */
     private static String interactionToken(String secret) {
         return Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(("interaction:1234567890123456789:" + secret).getBytes());
+                .encodeToString(("interaction:1234567890123456789:" + secret).getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -545,6 +548,7 @@ class LimiterTest {
      * over 20 s after 2 s of warm-up, Discord must never see more than 50 in any second, and see at least
      * {@code goal} of 50 a second.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the callbacks only record grants; the assertions read the record
     private void assertUtilisation(int minRtt, int maxRtt, double goal) {
         limiter = limiter(Map.of("REST_GLOBAL_LIMIT", "50", "REST_RESET_MARGIN", "25ms"));
         Random random = new Random(7);

@@ -1,10 +1,11 @@
 package dev.shardgate.proxy.rest.limit;
 
 import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A {@link Scheduler} on virtual time: tasks run on the calling thread, timers only when time is advanced. */
 final class VirtualScheduler implements Scheduler {
-    private record Timed(long at, long seq, Runnable task, boolean[] cancelled) { }
+    private record Timed(long at, long seq, Runnable task, AtomicBoolean cancelled) { }
 
     private final PriorityQueue<Timed> timers = new PriorityQueue<>(
             (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
@@ -37,9 +38,9 @@ final class VirtualScheduler implements Scheduler {
 
     @Override
     public Cancellable schedule(Runnable task, long delayNanos) {
-        boolean[] cancelled = {false};
+        AtomicBoolean cancelled = new AtomicBoolean();
         timers.add(new Timed(now + Math.max(0, delayNanos), seq++, task, cancelled));
-        return () -> cancelled[0] = true;
+        return () -> cancelled.set(true);
     }
 
     /** Moves time forward, running every timer that falls due on the way, in order. */
@@ -48,7 +49,7 @@ final class VirtualScheduler implements Scheduler {
         while (!timers.isEmpty() && timers.peek().at <= end) {
             Timed t = timers.poll();
             now = Math.max(now, t.at);
-            if (!t.cancelled[0]) {
+            if (!t.cancelled.get()) {
                 execute(t.task);
             }
         }
@@ -57,6 +58,6 @@ final class VirtualScheduler implements Scheduler {
 
     /** Timers that are armed and not cancelled, for tests that check nothing polls. */
     long armedTimers() {
-        return timers.stream().filter(t -> !t.cancelled[0]).count();
+        return timers.stream().filter(t -> !t.cancelled.get()).count();
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.protocol.Snowflake;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -70,10 +71,10 @@ class RouteTest {
     @Test
     void onlyChannelEditsThatRenameCarryTheRenameSublimit() throws BadRouteException {
         assertEquals(Optional.of("channel name/topic edit"),
-                Route.parse("PATCH", "/channels/5", NOW, "{\"topic\":\"t\"}".getBytes()).sublimit());
+                Route.parse("PATCH", "/channels/5", NOW, "{\"topic\":\"t\"}".getBytes(StandardCharsets.UTF_8)).sublimit());
         assertEquals(Optional.empty(), Route.parse("PATCH", "/channels/5", NOW,
-                "{\"permission_overwrites\":[{\"name\":\"not top level\"}]}".getBytes()).sublimit());
-        assertEquals(Optional.empty(), Route.parse("PATCH", "/channels/5", NOW, "not json".getBytes()).sublimit());
+                "{\"permission_overwrites\":[{\"name\":\"not top level\"}]}".getBytes(StandardCharsets.UTF_8)).sublimit());
+        assertEquals(Optional.empty(), Route.parse("PATCH", "/channels/5", NOW, "not json".getBytes(StandardCharsets.UTF_8)).sublimit());
     }
 
     @Test
