@@ -404,7 +404,10 @@ final class GatewayConnection implements GatewaySelector.Handler {
         readsPaused = false;
         SelectionKey k = key;
         if (k != null && k.isValid()) {
-            k.interestOpsOr(SelectionKey.OP_READ); // bytes waiting already are reported by the next select
+            k.interestOpsOr(SelectionKey.OP_READ); // bytes waiting in the socket are reported by the next select
+            if (tls != null) {
+                readable(); // records read before the pause and not yet unwrapped are not in the socket any more
+            }
         }
     }
 
