@@ -238,12 +238,11 @@ final class GatewayConnection implements GatewaySelector.Handler {
                 if (!channel.finishConnect()) {
                     return;
                 }
+                k.interestOps(SelectionKey.OP_READ);
+                connected();
             } catch (IOException e) {
                 neverConnected(e);
-                return;
             }
-            k.interestOps(SelectionKey.OP_READ);
-            connected();
             return;
         }
         if ((ops & SelectionKey.OP_WRITE) != 0) {
