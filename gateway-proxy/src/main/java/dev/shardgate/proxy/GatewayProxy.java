@@ -8,6 +8,7 @@ import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.proxy.discovery.DiscoveryException;
 import dev.shardgate.proxy.discovery.GatewayBot;
 import dev.shardgate.proxy.discovery.GatewayBotClient;
+import dev.shardgate.proxy.gateway.GatewaySelector;
 import dev.shardgate.proxy.gateway.IdentifyPlan;
 import dev.shardgate.proxy.gateway.IdentifyQueue;
 import dev.shardgate.proxy.gateway.ReconnectPolicy;
@@ -49,6 +50,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLContext;
 
 /**
  * The gateway role, startable in-process: {@code GatewayProxy.start(config)} returns at once with the admin HTTP
@@ -57,8 +59,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * close resumably, buffered events are flushed, and sessions are stored for the next process.
  *
  * <p>Threads owned: {@code shardgate-startup} (virtual, ends when shards are started), {@code shardgate-heartbeat}
- * (heartbeats only), {@code shardgate-timers} (hands delayed work to shard threads), the identify queue's thread,
- * the publisher's threads, one virtual thread per shard, the admin server's threads, and jnats' threads. All are
+ * (heartbeats only), {@code shardgate-timers} (hands delayed work to shard threads), {@code gateway-io} (the
+ * {@link GatewaySelector}: socket I/O of every gateway connection), the identify queue's thread, the publisher's
+ * threads, a virtual thread per shard while it has queued work, the admin server's threads, and jnats' threads. All are
  * stopped by {@link #close()}.
  */
 public final class GatewayProxy implements AutoCloseable {
@@ -73,6 +76,8 @@ public final class GatewayProxy implements AutoCloseable {
             Thread.ofPlatform().name("shardgate-heartbeat").daemon().priority(Thread.MAX_PRIORITY).factory());
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("shardgate-timers").daemon().factory());
+    /** Socket I/O of every gateway connection: one platform thread, {@code gateway-io}. */
+    private final GatewaySelector gatewayIo;
     private final Thread startup;
     private final StartupProgress startupProgress;
     private final NatsStatusLog natsStatus = new NatsStatusLog(Clock.systemUTC());
@@ -91,7 +96,8 @@ public final class GatewayProxy implements AutoCloseable {
     private volatile CommandService commands;
     private volatile boolean closed;
 
-    private GatewayProxy(ProxyConfig config, PrometheusMeterRegistry registry) throws IOException {
+    private GatewayProxy(ProxyConfig config, PrometheusMeterRegistry registry, SSLContext gatewayTls)
+            throws IOException {
         this.config = config;
         this.registry = registry;
         this.startupProgress = new StartupProgress(this::shards, this::identifyPlan, Clock.systemUTC());
@@ -99,6 +105,7 @@ public final class GatewayProxy implements AutoCloseable {
         Gauge.builder("shardgate_nats_connected", natsStatus, NatsStatusLog::connected)
                 .description("1 while the gateway role's NATS connection is up").register(registry);
         this.startup = Thread.ofVirtual().name("shardgate-startup").unstarted(this::startUp);
+        this.gatewayIo = gatewayTls == null ? GatewaySelector.open() : GatewaySelector.open(gatewayTls);
     }
 
     /** Starts with its own metrics registry. */
@@ -108,8 +115,16 @@ public final class GatewayProxy implements AutoCloseable {
 
     /** Starts, registering meters in {@code registry} (shared with the REST role so /metrics shows both). */
     public static GatewayProxy start(ProxyConfig config, PrometheusMeterRegistry registry) {
+        return start(config, registry, null);
+    }
+
+    /**
+     * Starts with {@code gatewayTls} as the TLS context of {@code wss://} gateway connections (tests that serve the
+     * gateway with their own certificate); null means the JDK's default context, as in production.
+     */
+    public static GatewayProxy start(ProxyConfig config, PrometheusMeterRegistry registry, SSLContext gatewayTls) {
         try {
-            GatewayProxy proxy = new GatewayProxy(config, registry);
+            GatewayProxy proxy = new GatewayProxy(config, registry, gatewayTls);
             proxy.startup.start();
             return proxy;
         } catch (IOException e) {
@@ -299,7 +314,7 @@ public final class GatewayProxy implements AutoCloseable {
                 config.gateway().publishBufferBytes(), config.eventsStream(), config.eventsMaxAge(),
                 config.gateway().replicas()), shard -> leases.holds(shard), registry);
         ShardContext ctx = new ShardContext(config.token(), count, config.intents(), config.compression(), url,
-                config.gateway(), identifyQueue, publisher, leases, heartbeats, timers, Clock.systemUTC(),
+                config.gateway(), identifyQueue, publisher, leases, heartbeats, timers, gatewayIo, Clock.systemUTC(),
                 System::nanoTime, new Random(), registry);
         Map<Integer, Shard> created = new TreeMap<>();
         for (int id : ids) {
@@ -438,6 +453,7 @@ public final class GatewayProxy implements AutoCloseable {
         }
         heartbeats.shutdownNow();
         timers.shutdownNow();
+        gatewayIo.close();
         for (Connection c : new Connection[] {leaseNats, nats}) {
             if (c != null) {
                 try {

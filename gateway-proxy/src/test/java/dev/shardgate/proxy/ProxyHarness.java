@@ -48,7 +48,14 @@ final class ProxyHarness implements AutoCloseable {
     }
 
     GatewayProxy start(Map<String, String> env) {
-        GatewayProxy proxy = GatewayProxy.start(ProxyConfig.from(ConfigSource.of(env)));
+        return start(env, null);
+    }
+
+    /** @param gatewayTls trusts the simulator's {@code wss://} certificate; null: the JDK's default context */
+    GatewayProxy start(Map<String, String> env, javax.net.ssl.SSLContext gatewayTls) {
+        GatewayProxy proxy = GatewayProxy.start(ProxyConfig.from(ConfigSource.of(env)),
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), gatewayTls);
         proxies.add(proxy);
         return proxy;
     }

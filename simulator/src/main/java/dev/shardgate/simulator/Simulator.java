@@ -56,7 +56,7 @@ public final class Simulator implements AutoCloseable {
                 GatewayLimits.IDENTIFY_WINDOW, b.clock);
         EventFactory events = new EventFactory(b.clock);
         this.gateway = SimulatedGateway.start(settings, events, b.bindAddress, b.advertisedHost, b.gatewayPort,
-                b.resumePort);
+                b.resumePort, b.gatewayTls);
         this.generator = new EventGenerator(events, gateway::emit, b.shards, b.guildsPerShard,
                 b.eventsPerSecondPerShard);
         this.rest = new RestSimulator(b.token, RestSettings.defaults(), Clock.systemUTC(), gateway::tokenReset);
@@ -137,6 +137,7 @@ public final class Simulator implements AutoCloseable {
         private int httpPort;
         private int gatewayPort;
         private int resumePort;
+        private javax.net.ssl.SSLContext gatewayTls;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -236,6 +237,15 @@ public final class Simulator implements AutoCloseable {
             this.httpPort = http;
             this.gatewayPort = gateway;
             this.resumePort = resume;
+            return this;
+        }
+
+        /**
+         * Serves both gateway URLs over TLS ({@code wss://}, as Discord does) with {@code tls}'s certificate; the
+         * advertised host must be a name the certificate holds.
+         */
+        public Builder gatewayTls(javax.net.ssl.SSLContext tls) {
+            this.gatewayTls = tls;
             return this;
         }
 

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Why not a single-thread executor: at a few thousand events (or requests) per second, the cost of each was mostly
  * thread hand-offs (a park and an unpark each, under contention for two cores). {@link #runOrExecute} lets the
- * calling thread (a socket's read loop, a request's thread) run the task itself when the owner has nothing else
+ * calling thread (the gateway's selector thread, a request's thread) run the task itself when the owner has nothing else
  * queued or running, which is almost always; work that may wait goes through {@link #execute}.
  *
  * <p>Threads: none of its own. When work is queued and nobody runs it, a drainer is started on the drainers'
@@ -79,7 +79,7 @@ public final class SerialExecutor implements Executor {
         } finally {
             running.set(false);
             // Work queued while the task ran (it found the executor busy) is drained by a thread of its own, so the
-            // caller (a socket's read loop, a request) goes on with its own work.
+            // caller (the gateway's selector thread, a request) goes on with its own work.
             if (!tasks.isEmpty() && running.compareAndSet(false, true)) {
                 startDrainer();
             }

@@ -8,7 +8,7 @@ import java.time.Duration;
  * The event path's timers, one per step from a frame's arrival to its JetStream ack, so that where the
  * milliseconds go can be read off {@code /metrics} in production as in the benchmarks:
  * <ul>
- * <li>{@code shardgate_event_stage_seconds{stage="decode"}}: inflate and envelope, on the read thread;</li>
+ * <li>{@code shardgate_event_stage_seconds{stage="decode"}}: inflate and envelope, on {@code gateway-io};</li>
  * <li>{@code stage="queue"}: from decoded until the shard's thread runs it;</li>
  * <li>{@code stage="buffer"}: from handed to the publisher until its publish starts;</li>
  * <li>{@code shardgate_publish_latency_seconds}: from publish to JetStream's ack.</li>

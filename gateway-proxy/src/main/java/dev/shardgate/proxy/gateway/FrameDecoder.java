@@ -11,12 +11,12 @@ import java.util.Arrays;
 
 /**
  * Turns one connection's websocket messages into gateway frames: transport decompression when it is on, then the
- * envelope (op, t, s and the bytes of d). It runs on the connection's read thread, so a heartbeat ACK is seen the
- * moment it arrives, never behind a backlog of dispatches waiting for the shard's thread (a false zombie under a
+ * envelope (op, t, s and the bytes of d). It runs on {@code gateway-io} (the {@link GatewaySelector} thread that
+ * reads every connection), so a heartbeat ACK is seen the moment it arrives, never behind a backlog of dispatches waiting for the shard's thread (a false zombie under a
  * burst). Every frame it returns owns its bytes, since the decompressor's buffer goes back to a pool shared by all
  * connections.
  *
- * <p>Threads: {@link #decode} on the read thread; {@link #close} may come from the shard's thread. Both hold this
+ * <p>Threads: {@link #decode} on {@code gateway-io}; {@link #close} may come from the shard's thread. Both hold this
  * object's lock (uncontended in practice), so the decompressor is never freed while it works.
  */
 final class FrameDecoder {

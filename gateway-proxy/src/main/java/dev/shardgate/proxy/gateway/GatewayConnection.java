@@ -1,22 +1,25 @@
 package dev.shardgate.proxy.gateway;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
@@ -28,20 +31,21 @@ import org.java_websocket.handshake.Handshakedata;
 
 /**
  * One WebSocket connection of a shard: Java-WebSocket's protocol engine ({@link WebSocketImpl}, RFC 6455 framing,
- * handshake, close handshake) over a socket this class drives itself, so that a connection costs no platform
- * thread. Java-WebSocket's own {@code WebSocketClient} starts a reader and a writer platform thread per connection
- * (about 3,000 threads for 1,000 shards); here a parked virtual thread reads, and writes are drained by a short-lived
- * virtual thread when the engine queues a frame. Connections are single-use: a shard opens a new one for every
+ * handshake, close handshake) over a non-blocking {@link SocketChannel} served by the process's
+ * {@link GatewaySelector}, so a connection costs no thread at all (Java-WebSocket's own {@code WebSocketClient}
+ * starts a reader and a writer platform thread per connection). {@code wss://} runs over an {@link SSLEngine}
+ * ({@link TlsSession}) with host name verification. Connections are single-use: a shard opens a new one for every
  * (re)connect.
  *
- * <p>Threads: the read loop runs on its own virtual thread ({@code <name>-read}); it decodes frames and calls the
- * {@link Listener}, which decodes the payload and queues it on the shard's thread, deciding nothing. Sends come from
- * the shard's thread and the heartbeat scheduler and never block them: the engine queues the frame and a virtual
- * thread ({@code <name>-write}), at most one at a time, writes the queue out; a heartbeat is written by the
- * heartbeat scheduler itself when no write is under way. There is no connection-lost timer:
- * Discord's heartbeats are the liveness check.
+ * <p>Threads: owns none. Connecting, reading, TLS unwrapping, frame decoding and the {@link Listener} calls run on
+ * {@code gateway-io}; the listener decodes the payload and runs the shard's work inline when the shard is idle, else
+ * queues it, deciding nothing itself. Sends come from the shard's thread and the heartbeat scheduler and never block
+ * them: the engine queues the frame and the sender writes it out itself, non-blocking, under {@link #writeLock}
+ * (held only for the write, never while the engine's own lock is taken); what the socket cannot take now is left to
+ * {@code gateway-io} with {@code OP_WRITE}. So a heartbeat never waits for {@code gateway-io}, however busy. There is
+ * no connection-lost timer: Discord's heartbeats are the liveness check.
  */
-final class GatewayConnection {
+final class GatewayConnection implements GatewaySelector.Handler {
     interface Listener {
         void opened(GatewayConnection connection);
 
@@ -53,52 +57,66 @@ final class GatewayConnection {
     }
 
     /**
-     * Bytes read from the socket per call. Most compressed dispatches are a few hundred bytes; a larger frame takes
-     * several reads (about 2 µs each), which the engine joins. Held for the connection's life, so it is small:
-     * 2 MB for 1,000 shards.
-     */
-    static final int READ_BUFFER_BYTES = 2 * 1024;
-    /**
-     * Decoded frames waiting for the shard's thread, in bytes: past this the read thread waits, so TCP pushes back on
-     * Discord instead of the heap growing. The shard's thread normally keeps up (microseconds per event), so this is
-     * reached only when it is starved; then ACKs wait too, which is the truth about such a connection.
+     * Decoded frames waiting for the shard's thread, in bytes: past this the connection stops reading (its
+     * {@code OP_READ} is dropped, no thread waits), so TCP pushes back on Discord instead of the heap growing; reading
+     * resumes when the shard's thread has taken frames. The shard's thread normally keeps up (microseconds per event),
+     * so this is reached only when it is starved; then ACKs wait too, which is the truth about such a connection.
      */
     static final int MAX_BACKLOG_BYTES = 8 << 20;
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** How long a closing connection waits for the peer to close the socket before closing it itself. */
-    private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+    /** Reads of a full buffer per wake-up before the other ready connections get their turn. */
+    private static final int READS_PER_WAKEUP = 4;
 
     private final URI uri;
     private final String name;
     private final Listener listener;
     private final FrameDecoder decoder;
+    private final GatewaySelector io;
     private final WebSocketImpl engine;
-    private final AtomicBoolean writing = new AtomicBoolean();
+    /** Guards the socket's output: {@link #pending}, the TLS session's outgoing buffer and {@code OP_WRITE}. */
+    private final ReentrantLock writeLock = new ReentrantLock();
     private final AtomicBoolean closeScheduled = new AtomicBoolean();
+    private final AtomicBoolean socketClosed = new AtomicBoolean();
+    /** The engine reported the close to the listener (once; closing the socket then must not report it again). */
+    private final AtomicBoolean reported = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
-    private final Semaphore backlog = new Semaphore(MAX_BACKLOG_BYTES);
-    private volatile Socket socket;
-    private volatile OutputStream out;
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicBoolean resumeQueued = new AtomicBoolean();
+    private volatile SocketChannel channel;
+    private volatile SelectionKey key;
+    private volatile TlsSession tls;
     private volatile Heartbeater heartbeater;
+    /** Set once the socket (and TLS) is up and the opening handshake was queued: app data may be written. */
+    private volatile boolean established;
+    /** Reads stopped because {@link #MAX_BACKLOG_BYTES} are queued; written on {@code gateway-io} only. */
+    private volatile boolean readsPaused;
+    /** A plain connection's frame that the socket took only part of; guarded by {@link #writeLock}. */
+    private ByteBuffer pending;
+    /** Connect finished ({@code gateway-io} only). */
+    private boolean connected;
 
     /**
-     * @param name names this connection's threads, e.g. {@code shard-7}
+     * @param name names this connection in messages, e.g. {@code shard-7}
      * @param maxFrameBytes the largest websocket frame accepted; a larger one closes the connection with 1009
      */
-    GatewayConnection(URI uri, String name, Listener listener, FrameDecoder decoder, int maxFrameBytes) {
+    GatewayConnection(URI uri, String name, Listener listener, FrameDecoder decoder, int maxFrameBytes,
+            GatewaySelector io) {
         this.uri = uri;
         this.name = name;
         this.listener = listener;
         this.decoder = decoder;
+        this.io = io;
         this.engine = new WebSocketImpl(new EngineEvents(), new Draft_6455(List.of(), maxFrameBytes));
     }
 
-    /** Decodes this connection's messages on its read thread. */
+    /** Decodes this connection's messages on {@code gateway-io}. */
     FrameDecoder decoder() {
         return decoder;
     }
 
-    /** The heartbeater of this connection, once Hello arrived: the read thread hands it ACKs directly. */
+    /** The heartbeater of this connection, once Hello arrived: {@code gateway-io} hands it ACKs directly. */
     Heartbeater heartbeater() {
         return heartbeater;
     }
@@ -108,35 +126,38 @@ final class GatewayConnection {
     }
 
     /**
-     * Called on the read thread before a decoded frame of {@code bytes} is queued for the shard's thread: waits while
-     * {@link #MAX_BACKLOG_BYTES} are queued already (a larger frame counts as that much), until the connection or its
-     * socket closes.
+     * Called on {@code gateway-io} before a decoded frame of {@code bytes} is queued for the shard's thread (a frame
+     * over {@link #MAX_BACKLOG_BYTES} counts as that much); once the backlog is full the connection stops reading.
      */
-    void awaitBacklogRoom(int bytes) {
-        int permits = Math.min(bytes, MAX_BACKLOG_BYTES);
-        try {
-            while (closed.getCount() > 0 && !socketClosed()
-                    && !backlog.tryAcquire(permits, 100, TimeUnit.MILLISECONDS)) {
-                // the shard's thread is behind; poll so that a close (even one the shard's thread never hears of,
-                // after it stopped) ends the wait and the read loop sees the closed socket
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    void backlogAdded(int bytes) {
+        backlog.addAndGet(Math.min(bytes, MAX_BACKLOG_BYTES));
+    }
+
+    /** The shard's thread took a frame of {@code bytes} that {@link #backlogAdded} counted. */
+    void backlogTaken(int bytes) {
+        long left = backlog.addAndGet(-Math.min(bytes, MAX_BACKLOG_BYTES));
+        if (left < MAX_BACKLOG_BYTES && readsPaused && resumeQueued.compareAndSet(false, true)) {
+            io.execute(this::resumeReads);
         }
     }
 
-    /** The shard's thread took a frame of {@code bytes} that {@link #awaitBacklogRoom} let in. */
-    void backlogTaken(int bytes) {
-        backlog.release(Math.min(bytes, MAX_BACKLOG_BYTES));
-    }
-
-    /** Starts connecting on the connection's read thread; the outcome arrives through the {@link Listener}. */
+    /**
+     * Starts connecting: the host is resolved on the calling thread (a virtual thread of the shard), the rest happens
+     * on {@code gateway-io}; the outcome arrives through the {@link Listener}.
+     */
     void connect() {
-        Thread.ofVirtual().name(name + "-read").start(this::run);
+        if (io.inLoop()) {
+            Thread.ofVirtual().name(name + "-connect").start(this::connect);
+            return;
+        }
+        boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+        int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
+        InetSocketAddress address = new InetSocketAddress(uri.getHost(), port);
+        io.execute(() -> startConnect(address, secure));
     }
 
     /**
-     * Queues a text frame; never blocks.
+     * Queues a text frame and writes it out if the socket takes it now; never blocks.
      *
      * @throws org.java_websocket.exceptions.WebsocketNotConnectedException when the connection is not open
      */
@@ -159,110 +180,358 @@ final class GatewayConnection {
         }
     }
 
-    private void run() {
-        InputStream in;
-        try {
-            in = open();
-        } catch (IOException | InvalidHandshakeException | RuntimeException e) {
-            listener.error(this, e);
-            engine.closeConnection(CloseFrame.NEVER_CONNECTED, String.valueOf(e.getMessage()));
-            closeSocket();
+    // ---- gateway-io ----
+
+    private void startConnect(InetSocketAddress address, boolean secure) {
+        if (closed.getCount() == 0 || engine.isClosing() || engine.isClosed() || socketClosed.get()) {
+            neverConnected(new IOException("closed while connecting"));
             return;
         }
-        byte[] buffer = new byte[READ_BUFFER_BYTES];
         try {
-            int n;
-            while ((n = in.read(buffer)) != -1) {
-                engine.decode(ByteBuffer.wrap(buffer, 0, n));
+            if (address.isUnresolved()) {
+                throw new UnknownHostException(address.getHostString());
             }
-            engine.eot();
-        } catch (IOException e) {
-            engine.eot();
-        } catch (RuntimeException e) {
-            listener.error(this, e);
-            engine.closeConnection(CloseFrame.ABNORMAL_CLOSE, String.valueOf(e.getMessage()));
-        } finally {
-            closeSocket();
+            SocketChannel ch = SocketChannel.open();
+            channel = ch;
+            if (socketClosed.get()) { // closed from another thread before the channel was visible to it
+                ch.close();
+                return;
+            }
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (secure) {
+                SSLEngine ssl = io.tls().createSSLEngine(uri.getHost(), address.getPort()); // the host name: SNI
+                ssl.setUseClientMode(true);
+                SSLParameters params = ssl.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                ssl.setSSLParameters(params);
+                tls = new TlsSession(ssl);
+            }
+            boolean now = ch.connect(address);
+            key = io.register(ch, now ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
+            if (now) {
+                connected();
+            } else {
+                io.schedule(CONNECT_TIMEOUT, () -> {
+                    if (!connected && !socketClosed.get()) {
+                        neverConnected(new SocketTimeoutException("connect to " + address + " timed out after "
+                                + CONNECT_TIMEOUT.toSeconds() + " s"));
+                    }
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            neverConnected(e);
         }
     }
 
-    /** Connects the socket (TLS for wss, with host name verification) and sends the opening handshake. */
-    private InputStream open() throws IOException, InvalidHandshakeException {
-        boolean tls = "wss".equalsIgnoreCase(uri.getScheme());
-        int port = uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80;
-        Socket s = new Socket();
-        socket = s;
-        s.setTcpNoDelay(true);
-        s.connect(new InetSocketAddress(uri.getHost(), port), (int) CONNECT_TIMEOUT.toMillis());
-        if (tls) {
-            SSLSocket ssl = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault())
-                    .createSocket(s, uri.getHost(), port, true);
-            SSLParameters params = ssl.getSSLParameters();
-            params.setEndpointIdentificationAlgorithm("HTTPS");
-            ssl.setSSLParameters(params);
-            s = ssl;
-            socket = s;
+    private void neverConnected(Exception e) {
+        listener.error(this, e);
+        engine.closeConnection(CloseFrame.NEVER_CONNECTED, String.valueOf(e.getMessage()));
+        closeSocket();
+    }
+
+    @Override
+    public void ready(SelectionKey k) throws IOException {
+        int ops = k.readyOps();
+        if ((ops & SelectionKey.OP_CONNECT) != 0) {
+            try {
+                if (!channel.finishConnect()) {
+                    return;
+                }
+                k.interestOps(SelectionKey.OP_READ);
+                connected();
+            } catch (IOException e) {
+                neverConnected(e);
+            }
+            return;
         }
-        InputStream in = s.getInputStream();
-        out = s.getOutputStream();
+        if ((ops & SelectionKey.OP_WRITE) != 0) {
+            writable();
+        }
+        if ((ops & SelectionKey.OP_READ) != 0 && k.isValid()) {
+            readable();
+        }
+    }
+
+    @Override
+    public void failed(Throwable error) {
+        Exception e = error instanceof Exception ex ? ex : new RuntimeException(error);
+        listener.error(this, e);
+        engine.closeConnection(CloseFrame.ABNORMAL_CLOSE, String.valueOf(error.getMessage()));
+        closeSocket();
+    }
+
+    private void connected() throws IOException {
+        connected = true;
+        TlsSession t = tls;
+        if (t == null) {
+            established();
+            return;
+        }
+        t.beginHandshake();
+        flush();
+        pumpTls();
+    }
+
+    /** The socket (and TLS) is up: sends the opening handshake. */
+    private void established() throws IOException {
         if (closed.getCount() == 0 || engine.isClosing() || engine.isClosed()) {
             throw new IOException("closed while connecting");
         }
+        established = true;
         HandshakeImpl1Client handshake = new HandshakeImpl1Client();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         handshake.setResourceDescriptor(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
-        boolean defaultPort = uri.getPort() == -1 || uri.getPort() == (tls ? 443 : 80);
+        boolean secure = tls != null;
+        int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
+        boolean defaultPort = uri.getPort() == -1 || uri.getPort() == (secure ? 443 : 80);
         handshake.put("Host", defaultPort ? uri.getHost() : uri.getHost() + ":" + port);
-        engine.startHandshake(handshake);
-        return in;
+        try {
+            engine.startHandshake(handshake);
+        } catch (InvalidHandshakeException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
-    /** Writes out what the engine queued; at most one writer runs, and a demand during its run is not lost. */
-    private void drain() {
-        do {
-            OutputStream o = out;
-            try {
-                ByteBuffer frame;
-                while (o != null && (frame = engine.outQueue.poll()) != null) {
-                    o.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
-                }
-                if (o != null) {
-                    o.flush();
-                }
-            } catch (IOException e) {
-                engine.outQueue.clear();
-                closeSocket(); // the read loop sees the closed socket and reports the close
+    private void readable() {
+        try {
+            if (tls != null) {
+                readTls();
+                return;
             }
-            writing.set(false);
-        } while (out != null && !engine.outQueue.isEmpty() && writing.compareAndSet(false, true));
+            for (int i = 0; i < READS_PER_WAKEUP && !readsPaused; i++) {
+                ByteBuffer buf = io.readBuffer();
+                int n = channel.read(buf);
+                if (n < 0) {
+                    closeSocket();
+                    return;
+                }
+                if (n == 0) {
+                    break;
+                }
+                buf.flip();
+                engine.decode(buf);
+                pauseReadsIfBacklogFull();
+                if (n < buf.capacity()) {
+                    break;
+                }
+            }
+        } catch (SSLException e) {
+            // a certificate the JDK (or the configured context) does not trust, a host name it does not hold, a
+            // broken record: say so, the shard's log line carries it
+            if (established) {
+                failed(e);
+            } else {
+                neverConnected(e);
+            }
+        } catch (IOException e) {
+            closeSocket(); // reset by the peer, or closed: the engine reports the end (eot)
+        }
     }
+
+    private void readTls() throws IOException {
+        TlsSession t = tls;
+        for (int i = 0; i < READS_PER_WAKEUP && !readsPaused; i++) {
+            int n = t.read(channel);
+            pumpTls();
+            if (n < 0 || t.inboundDone()) {
+                closeSocket();
+                return;
+            }
+            if (n == 0 || !t.inboundFull()) {
+                break;
+            }
+        }
+    }
+
+    /** Unwraps what arrived, decoding the plaintext, and answers the handshake, until neither makes progress. */
+    private void pumpTls() throws IOException {
+        TlsSession t = tls;
+        for (int round = 0; round < 64 && !readsPaused; round++) {
+            boolean progressed = t.unwrap(io.readBuffer(), this::decodeTls);
+            if (t.wantsWrap()) {
+                flush();
+            }
+            tlsProgress();
+            pauseReadsIfBacklogFull();
+            if (!progressed || t.inboundDone()) {
+                return;
+            }
+        }
+    }
+
+    private void decodeTls(ByteBuffer app) {
+        if (app.hasRemaining()) {
+            engine.decode(app);
+        }
+    }
+
+    /** After TLS progress: starts the websocket once the TLS handshake is done. */
+    private void tlsProgress() throws IOException {
+        TlsSession t = tls;
+        if (!established && t != null && t.handshakeDone()) {
+            established();
+        }
+    }
+
+    private void writable() throws IOException {
+        flush();
+        if (tls != null) {
+            pumpTls(); // a handshake step that waited for the write may let the records read meanwhile through
+        }
+    }
+
+    private void pauseReadsIfBacklogFull() {
+        if (readsPaused || backlog.get() < MAX_BACKLOG_BYTES) {
+            return;
+        }
+        readsPaused = true;
+        SelectionKey k = key;
+        if (k != null && k.isValid()) {
+            k.interestOpsAnd(~SelectionKey.OP_READ);
+        }
+        if (backlog.get() < MAX_BACKLOG_BYTES && resumeQueued.compareAndSet(false, true)) {
+            io.execute(this::resumeReads); // taken meanwhile, before the shard's thread could see the pause
+        }
+    }
+
+    private void resumeReads() {
+        resumeQueued.set(false);
+        if (!readsPaused || backlog.get() >= MAX_BACKLOG_BYTES) {
+            return;
+        }
+        readsPaused = false;
+        SelectionKey k = key;
+        if (k != null && k.isValid()) {
+            k.interestOpsOr(SelectionKey.OP_READ); // bytes waiting in the socket are reported by the next select
+            if (tls != null) {
+                readable(); // records read before the pause and not yet unwrapped are not in the socket any more
+            }
+        }
+    }
+
+    // ---- writes (any thread) ----
+
+    /**
+     * Writes out what the engine queued (and TLS handshake records), as far as the socket takes it now; the rest
+     * waits for {@code OP_WRITE}. Runs on the sending thread. It never takes the engine's lock while it holds
+     * {@link #writeLock} (a failure closes the socket after the lock is let go), so a sender inside the engine (its
+     * {@code close}, which holds the engine's lock) cannot deadlock with it.
+     */
+    private void flush() {
+        Exception failed = null;
+        writeLock.lock();
+        try {
+            SocketChannel ch = channel;
+            SelectionKey k = key;
+            if (ch == null || k == null || socketClosed.get()) {
+                return; // nothing can be written yet; connected() flushes
+            }
+            boolean done = tls != null ? flushTls(ch) : flushPlain(ch);
+            if (k.isValid()) {
+                if (done) {
+                    if ((k.interestOps() & SelectionKey.OP_WRITE) != 0) {
+                        k.interestOpsAnd(~SelectionKey.OP_WRITE);
+                    }
+                } else if ((k.interestOps() & SelectionKey.OP_WRITE) == 0) {
+                    k.interestOpsOr(SelectionKey.OP_WRITE);
+                    if (!io.inLoop()) {
+                        io.wakeup();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            engine.outQueue.clear();
+            failed = e;
+        } finally {
+            writeLock.unlock();
+        }
+        if (failed instanceof SSLException tlsFailure) {
+            // e.g. the certificate check of the handshake, which the engine reports on its next wrap
+            if (established) {
+                failed(tlsFailure);
+            } else {
+                neverConnected(tlsFailure);
+            }
+        } else if (failed != null) {
+            closeSocket(); // gateway-io reports the close (eot)
+        }
+    }
+
+    /** @return whether everything queued was written */
+    private boolean flushPlain(SocketChannel ch) throws IOException {
+        while (true) {
+            if (pending == null && (pending = engine.outQueue.poll()) == null) {
+                return true;
+            }
+            ch.write(pending);
+            if (pending.hasRemaining()) {
+                return false;
+            }
+            pending = null;
+        }
+    }
+
+    /** @return whether everything queued (handshake records included) was written */
+    private boolean flushTls(SocketChannel ch) throws IOException {
+        TlsSession t = tls;
+        for (int step = 0; step < 100_000; step++) { // a bound, so a broken engine cannot spin under the lock
+            if (!t.writeOut(ch)) {
+                return false;
+            }
+            if (t.wantsWrap()) {
+                t.wrapHandshake();
+                continue;
+            }
+            if (!established || !t.handshakeDone()) {
+                return true;
+            }
+            if (pending == null && (pending = engine.outQueue.poll()) == null) {
+                return true;
+            }
+            t.wrap(pending);
+            if (!pending.hasRemaining()) {
+                pending = null;
+            }
+        }
+        throw new IOException("TLS made no progress writing");
+    }
+
+    // ---- closing ----
 
     private void closeSocketLater() {
         if (closeScheduled.compareAndSet(false, true)) {
-            Thread.ofVirtual().name(name + "-close").start(() -> {
-                awaitClosed(CLOSE_GRACE);
-                closeSocket();
-            });
+            io.schedule(CLOSE_GRACE, this::closeSocket);
         }
     }
 
-    private boolean socketClosed() {
-        Socket s = socket;
-        return s != null && s.isClosed();
-    }
-
+    /** Closes the socket (any thread); {@code gateway-io} then tells the engine, which reports the close. */
     private void closeSocket() {
-        Socket s = socket;
-        if (s != null) {
+        if (!socketClosed.compareAndSet(false, true)) {
+            return;
+        }
+        SocketChannel ch = channel;
+        if (ch != null) {
             try {
-                s.close();
+                ch.close();
             } catch (IOException ignored) {
-                // closing anyway; the read loop reports the end
+                // closing anyway
             }
         }
+        if (io.inLoop()) {
+            ended();
+        } else {
+            io.execute(this::ended);
+        }
     }
 
-    /** The engine's callbacks; they run on whichever thread drove the engine (mostly the read thread). */
+    private void ended() {
+        if (!reported.get()) { // else the engine reported the close already, and this is its own socket close
+            engine.eot();
+        }
+    }
+
+    /** The engine's callbacks; they run on whichever thread drove the engine (mostly {@code gateway-io}). */
     private final class EngineEvents extends WebSocketAdapter {
         @Override
         public void onWebsocketOpen(WebSocket conn, Handshakedata handshake) {
@@ -290,6 +559,9 @@ final class GatewayConnection {
 
         @Override
         public void onWebsocketClose(WebSocket ws, int code, String reason, boolean remote) {
+            if (!reported.compareAndSet(false, true)) {
+                return;
+            }
             closeSocket();
             closed.countDown();
             decoder.close();
@@ -303,29 +575,29 @@ final class GatewayConnection {
 
         @Override
         public void onWriteDemand(WebSocket conn) {
-            if (!writing.compareAndSet(false, true)) {
-                return;
-            }
-            if (Thread.currentThread().isVirtual()) {
-                Thread.ofVirtual().name(name + "-write").start(GatewayConnection.this::drain);
-            } else {
-                // The heartbeat scheduler, the only platform thread that sends: its beat (a few dozen bytes into a
-                // socket buffer that holds megabytes) is written at once instead of waiting for a carrier thread
-                // that a backlog of frames keeps busy, e.g. right after a GC pause.
-                drain();
+            if (established) {
+                flush();
             }
         }
 
         @Override
         public InetSocketAddress getLocalSocketAddress(WebSocket conn) {
-            Socket s = socket;
-            return s == null ? null : (InetSocketAddress) s.getLocalSocketAddress();
+            SocketChannel ch = channel;
+            try {
+                return ch == null ? null : (InetSocketAddress) ch.getLocalAddress();
+            } catch (IOException e) {
+                return null;
+            }
         }
 
         @Override
         public InetSocketAddress getRemoteSocketAddress(WebSocket conn) {
-            Socket s = socket;
-            return s == null ? null : (InetSocketAddress) s.getRemoteSocketAddress();
+            SocketChannel ch = channel;
+            try {
+                return ch == null ? null : (InetSocketAddress) ch.getRemoteAddress();
+            } catch (IOException e) {
+                return null;
+            }
         }
     }
 }

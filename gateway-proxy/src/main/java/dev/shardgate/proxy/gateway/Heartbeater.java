@@ -14,11 +14,11 @@ import java.util.function.LongSupplier;
  * zombied instead of sending.
  *
  * <p>Threads: beats run on the process's heartbeat scheduler, which nothing else uses, so no event, publish or
- * command can delay them. {@link #acknowledge} and {@link #beatNow} are called from the shard's thread; the shared
+ * command can delay them; the scheduler writes the beat to the socket itself, never waiting for {@code gateway-io}. {@link #acknowledge} and {@link #beatNow} are called from the shard's thread; the shared
  * fields are volatile or only touched under this object's lock.
  */
 public final class Heartbeater {
-    /** Sends a text frame; must not block (the connection queues it). */
+    /** Sends a text frame; must not block (the connection writes it at once, non-blocking, or leaves it to gateway-io). */
     public interface Sender {
         void send(String payload);
     }

@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  * heartbeater and send limiter. It identifies through the process's {@link IdentifyQueue}, resumes whenever the
  * session allows, and hands every dispatch to the {@link EventSink}.
  *
- * <p>Threads: all mutable state is confined to the shard's {@link SerialExecutor}, which runs one task at a time:
- * a received frame's work on the connection's read thread when nothing else is pending (no hand-off per event),
+ * <p>Threads: owns none for good. All mutable state is confined to the shard's {@link SerialExecutor}, which runs one
+ * task at a time: a received frame's work on {@code gateway-io} (the {@link GatewaySelector} thread that reads every
+ * connection) when nothing else is pending (no hand-off per event; that work never blocks),
  * everything else (identify grants, timers, leases, commands, the connection's open and close) on a virtual thread
  * {@code shard-N} it starts when needed. Heartbeats run on the shared heartbeat scheduler and touch only the
  * {@link Heartbeater}. Fields read by status snapshots are volatile.
@@ -262,7 +263,7 @@ public final class Shard {
                 + ctx.compression().queryParameter());
         TransportDecompressor decompressor = ctx.compression().newDecompressor(ctx.settings().maxFrameBytes());
         GatewayConnection c = new GatewayConnection(uri, "shard-" + id, listener,
-                new FrameDecoder(decompressor, ctx.settings().maxFrameBytes()), ctx.settings().maxFrameBytes());
+                new FrameDecoder(decompressor, ctx.settings().maxFrameBytes()), ctx.settings().maxFrameBytes(), ctx.io());
         connection = c;
         setState(ShardState.CONNECTING, null);
         c.connect();
@@ -359,7 +360,7 @@ public final class Shard {
 
     // ---- inbound ----
 
-    /** A message decoded on the read thread (ACKs never get here: the read thread handles them). */
+    /** A message decoded on {@code gateway-io} (ACKs never get here: they are handled there). */
     private void onDecoded(GatewayConnection c, FrameDecoder.Decoded decoded, long decodedAt) {
         metrics.dequeued(ctx.ticker().getAsLong() - decodedAt);
         if (c != connection) {
@@ -404,7 +405,7 @@ public final class Shard {
                 }
             }
             case HEARTBEAT_ACK -> {
-                // Handled on the read thread (ConnectionEvents.message); never queued here.
+                // Handled on gateway-io (ConnectionEvents.message); never queued here.
             }
             case RECONNECT -> reconnect(true, "op7", "Discord asked to reconnect (op 7)");
             case INVALID_SESSION -> onInvalidSession(frame);
@@ -603,7 +604,7 @@ public final class Shard {
         };
     }
 
-    /** Hands every library callback to the shard's executor; a received frame may run on the read thread. */
+    /** Hands every library callback to the shard's executor; a received frame may run on {@code gateway-io}. */
     private final class ConnectionEvents implements GatewayConnection.Listener {
         @Override
         public void opened(GatewayConnection c) {
@@ -631,7 +632,7 @@ public final class Shard {
             long decodedAt = ctx.ticker().getAsLong();
             metrics.decoded(decodedAt - arrived);
             int size = decoded instanceof FrameDecoder.Frame f ? f.frame().buffer().length : 0;
-            c.awaitBacklogRoom(size);
+            c.backlogAdded(size);
             try {
                 exec.runOrExecute(() -> {
                     c.backlogTaken(size);

@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 /**
- * What every shard of a process shares: settings, the identify queue, the event sink, the ownership leases, and
- * the two schedulers.
+ * What every shard of a process shares: settings, the identify queue, the event sink, the ownership leases, the two
+ * schedulers and the selector that does every connection's socket I/O.
  * {@code heartbeats} runs heartbeats only; {@code timers} only hands delayed work (backoffs, queued commands,
  * timeouts) to shard threads.
  *
@@ -35,6 +35,7 @@ public record ShardContext(
         ShardLeases leases,
         ScheduledExecutorService heartbeats,
         ScheduledExecutorService timers,
+        GatewaySelector io,
         Clock clock,
         LongSupplier ticker,
         RandomGenerator random,

@@ -20,6 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import org.java_websocket.server.DefaultSSLWebSocketServerFactory;
 
 /**
  * The simulated Discord gateway: two websocket servers (the advertised URL and the {@code resume_gateway_url}),
@@ -49,7 +51,7 @@ public final class SimulatedGateway implements AutoCloseable {
 
     @SuppressWarnings("FutureReturnValueIgnored") // the sweep runs guarded (logs its failures); close() ends it
     private SimulatedGateway(GatewaySettings settings, EventFactory events, String bindAddress, String advertisedHost,
-                             int primaryPort, int resumePort) {
+                             int primaryPort, int resumePort, SSLContext tls) {
         this.settings = settings;
         this.events = events;
         this.recorder = new GatewayRecorder(settings.ledgerCapacity());
@@ -65,10 +67,16 @@ public final class SimulatedGateway implements AutoCloseable {
                 this::runOnLoop, settings.clock());
         this.resume = new GatewayServer(new InetSocketAddress(bindAddress, resumePort), Endpoint.RESUME, engine,
                 this::runOnLoop, settings.clock());
+        String scheme = "ws://";
+        if (tls != null) {
+            primary.setWebSocketFactory(new DefaultSSLWebSocketServerFactory(tls));
+            resume.setWebSocketFactory(new DefaultSSLWebSocketServerFactory(tls));
+            scheme = "wss://";
+        }
         primary.start();
         resume.start();
-        this.url = "ws://" + advertisedHost + ":" + awaitPort(primary);
-        this.resumeUrl = "ws://" + advertisedHost + ":" + awaitPort(resume);
+        this.url = scheme + advertisedHost + ":" + awaitPort(primary);
+        this.resumeUrl = scheme + advertisedHost + ":" + awaitPort(resume);
         runOnLoop(() -> engine.resumeGatewayUrl(resumeUrl));
         long sweepMillis = Math.clamp(settings.heartbeatInterval().toMillis() / 10, 5, 250);
         loop.scheduleWithFixedDelay(() -> guarded(engine::sweep), sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
@@ -77,7 +85,13 @@ public final class SimulatedGateway implements AutoCloseable {
     /** Binds both websocket servers (port 0 picks a free one) and starts serving. */
     public static SimulatedGateway start(GatewaySettings settings, EventFactory events, String bindAddress,
                                          String advertisedHost, int primaryPort, int resumePort) {
-        return new SimulatedGateway(settings, events, bindAddress, advertisedHost, primaryPort, resumePort);
+        return start(settings, events, bindAddress, advertisedHost, primaryPort, resumePort, null);
+    }
+
+    /** @param tls serves {@code wss://} with this context's certificate; null serves plain {@code ws://} */
+    public static SimulatedGateway start(GatewaySettings settings, EventFactory events, String bindAddress,
+                                         String advertisedHost, int primaryPort, int resumePort, SSLContext tls) {
+        return new SimulatedGateway(settings, events, bindAddress, advertisedHost, primaryPort, resumePort, tls);
     }
 
     private static int awaitPort(GatewayServer server) {

@@ -1,0 +1,134 @@
+package dev.shardgate.proxy;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shardgate.protocol.EventHeaders;
+import dev.shardgate.proxy.gateway.ShardState;
+import dev.shardgate.simulator.Simulator;
+import dev.shardgate.simulator.gateway.DispatchRecord;
+import dev.shardgate.simulator.gateway.Endpoint;
+import dev.shardgate.simulator.gateway.ResumeRecord;
+import io.nats.client.api.MessageInfo;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Shards over {@code wss://}, as against Discord: the simulator serves both gateway URLs over TLS with a self-signed
+ * certificate for {@code localhost} made here with {@code keytool}, and the proxy trusts it through a test-only TLS
+ * context (production uses the JDK's default one). The proxy's TLS runs over an {@code SSLEngine} on the selector
+ * thread, with host name verification: a gateway URL the certificate does not name is refused.
+ */
+@Tag("process")
+class TlsGatewayTest {
+    private static final char[] PASSWORD = "changeit".toCharArray();
+    private static SSLContext serverTls;
+    private static SSLContext clientTls;
+
+    @BeforeAll
+    static void makeCertificate(@TempDir Path dir) throws Exception {
+        Path store = dir.resolve("gateway.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "gateway", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-storetype", "PKCS12", "-keystore",
+                store.toString(), "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
+                .redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes());
+        assertEquals(0, keytool.waitFor(), "keytool failed: " + output);
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, PASSWORD);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, PASSWORD);
+        serverTls = SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        Certificate cert = keys.getCertificate("gateway");
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("gateway", cert);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        clientTls = SSLContext.getInstance("TLS");
+        clientTls.init(null, tmf.getTrustManagers(), null);
+    }
+
+    @Test
+    void shardsRunOverWssPublishEverythingAndResumeAtTheWssResumeUrl() throws Exception {
+        try (ProxyHarness h = new ProxyHarness(Simulator.builder().shards(2).maxConcurrency(2)
+                .heartbeatInterval(Duration.ofMillis(500)).zlibSplitAbove(512).gatewayTls(serverTls)
+                .advertisedHost("localhost"))) {
+            assertTrue(h.sim.gateway().url().startsWith("wss://localhost:"), h.sim.gateway().url());
+            GatewayProxy proxy = h.start(h.env(), clientTls);
+            ProxyHarness.awaitReady(proxy);
+            // Bursts larger than a TLS record (16 KB) per read, and a big GUILD_CREATE-sized run of events.
+            h.sim.gateway().burst(0, 2_000);
+            h.sim.gateway().burst(1, 2_000);
+            awaitStreamMatchesLedger(h);
+            // Heartbeats go out and their ACKs come back over TLS.
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.shards().stream().allMatch(s -> s.latencyMs() >= 0));
+            // A zombie: the resume goes to the resume URL, also wss.
+            long resumes = h.sim.gateway().resumes().size();
+            assertEquals(1, h.sim.gateway().zombie(0));
+            h.sim.gateway().burst(0, 100);
+            await().atMost(ProxyHarness.PATIENCE).until(() -> h.sim.gateway().resumes().size() > resumes);
+            ResumeRecord resume = h.sim.gateway().resumes().get(h.sim.gateway().resumes().size() - 1);
+            assertEquals(Endpoint.RESUME, resume.endpoint());
+            assertEquals(ResumeRecord.Outcome.RESUMED, resume.outcome());
+            await().atMost(ProxyHarness.PATIENCE).until(() -> proxy.shards().get(0).state() == ShardState.RESUMED);
+            h.sim.gateway().heal(0);
+            h.sim.gateway().burst(0, 100);
+            awaitStreamMatchesLedger(h);
+            assertEquals(2, h.sim.gateway().identifies().size(), "one identify per shard, no more");
+        }
+    }
+
+    @Test
+    void aGatewayWhoseCertificateDoesNotNameItsHostIsRefused() throws Exception {
+        // The certificate names localhost only; the simulator hands out 127.0.0.1.
+        try (ProxyHarness h = new ProxyHarness(Simulator.builder().shards(1).maxConcurrency(1).gatewayTls(serverTls)
+                .advertisedHost("127.0.0.1"))) {
+            GatewayProxy proxy = h.start(h.env(), clientTls);
+            await().atMost(ProxyHarness.PATIENCE).until(() -> proxy.shards().size() == 1
+                    && proxy.shards().get(0).state() == ShardState.RECONNECTING);
+            String reason = proxy.shards().get(0).reason();
+            assertTrue(reason.contains("127.0.0.1") && reason.toLowerCase().contains("subject alternative"),
+                    "the host name check refused it: " + reason);
+            Thread.sleep(2_000);
+            assertTrue(!proxy.shards().get(0).state().isLive(), "never live: " + proxy.shards().get(0));
+            assertEquals(0, h.sim.gateway().identifies().size(), "nothing reached the gateway");
+        }
+    }
+
+    private static void awaitStreamMatchesLedger(ProxyHarness h) {
+        await().atMost(ProxyHarness.PATIENCE).untilAsserted(() -> {
+            List<DispatchRecord> ledger = h.sim.gateway().ledger();
+            List<MessageInfo> stored = h.stored();
+            Map<String, MessageInfo> byId = stored.stream().collect(Collectors.toMap(
+                    m -> m.getHeaders().getFirst(EventHeaders.MSG_ID), m -> m));
+            assertEquals(stored.size(), byId.size(), "duplicate message ids in the stream");
+            for (DispatchRecord r : ledger) {
+                MessageInfo m = byId.get(EventHeaders.messageId(r.shardId(), r.sessionId(), r.seq()));
+                assertTrue(m != null, "missing " + r.shardId() + ":" + r.seq() + " " + r.type());
+                assertTrue(Arrays.equals(r.d(), m.getData()), "body differs for " + r.type());
+            }
+            assertEquals(ledger.size(), stored.size());
+        });
+    }
+}
