@@ -12,6 +12,7 @@ import dev.shardgate.simulator.gateway.Endpoint;
 import dev.shardgate.simulator.gateway.ResumeRecord;
 import io.nats.client.api.MessageInfo;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -19,6 +20,7 @@ import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import javax.net.ssl.KeyManagerFactory;
@@ -49,7 +51,7 @@ class TlsGatewayTest {
                 "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-storetype", "PKCS12", "-keystore",
                 store.toString(), "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
                 .redirectErrorStream(true).start();
-        String output = new String(keytool.getInputStream().readAllBytes());
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, keytool.waitFor(), "keytool failed: " + output);
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(store)) {
@@ -108,7 +110,7 @@ class TlsGatewayTest {
             await().atMost(ProxyHarness.PATIENCE).until(() -> proxy.shards().size() == 1
                     && proxy.shards().get(0).state() == ShardState.RECONNECTING);
             String reason = proxy.shards().get(0).reason();
-            assertTrue(reason.contains("127.0.0.1") && reason.toLowerCase().contains("subject alternative"),
+            assertTrue(reason.contains("127.0.0.1") && reason.toLowerCase(Locale.ROOT).contains("subject alternative"),
                     "the host name check refused it: " + reason);
             Thread.sleep(2_000);
             assertTrue(!proxy.shards().get(0).state().isLive(), "never live: " + proxy.shards().get(0));
