@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -300,7 +301,7 @@ class GatewaySelectorTest {
                 }
                 head.append((char) b);
             }
-            String key = head.toString().lines().filter(l -> l.toLowerCase().startsWith("sec-websocket-key:"))
+            String key = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("sec-websocket-key:"))
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElseThrow();
             String accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
                     .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(StandardCharsets.US_ASCII)));
@@ -317,7 +318,7 @@ class GatewaySelectorTest {
             int b1 = in.read();
             long len = b1 & 0x7F;
             if (len == 126) {
-                len = (in.read() << 8) | in.read();
+                len = ((long) in.read() << 8) | in.read();
             } else if (len == 127) {
                 len = 0;
                 for (int i = 0; i < 8; i++) {
