@@ -28,6 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * peer stalls (mid-frame, or never reading what we send) or whose shard is behind delays none of the others; bad
  * input and a failing handler close only their own connection.
  */
+@Tag("process")
 class GatewaySelectorTest {
     private static final int MAX_FRAME = 1 << 20;
     private final GatewaySelector io = GatewaySelector.open();

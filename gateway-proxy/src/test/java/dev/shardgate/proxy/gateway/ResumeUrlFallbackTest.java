@@ -9,6 +9,7 @@ import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.gateway.ResumeFault;
 import dev.shardgate.simulator.gateway.ResumeRecord;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A resume_gateway_url whose handshake fails, or that accepts the connection and never says Hello (the 30 s Hello
  * timeout, so that case takes about half a minute): the shard resumes through the main gateway URL, with a metric.
  */
+@Tag("process")
 class ResumeUrlFallbackTest {
     @ParameterizedTest
     @EnumSource(value = ResumeFault.class, names = {"HANDSHAKE_FAILS", "NO_HELLO"})
