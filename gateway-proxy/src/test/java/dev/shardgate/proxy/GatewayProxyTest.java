@@ -4,25 +4,19 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.proxy.gateway.ShardState;
 import dev.shardgate.proxy.gateway.ShardStatus;
 import dev.shardgate.simulator.Simulator;
-import dev.shardgate.simulator.gateway.DispatchRecord;
 import dev.shardgate.simulator.gateway.Endpoint;
 import dev.shardgate.simulator.gateway.ResumeRecord;
-import io.nats.client.api.MessageInfo;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -86,32 +80,11 @@ class GatewayProxyTest {
         await().atMost(ProxyHarness.PATIENCE).until(() -> status(shard).state().isLive());
     }
 
-    /** The stream holds every dispatch of the simulator's ledger exactly once, byte for byte. */
-    private void awaitStreamMatchesLedger() {
-        await().atMost(ProxyHarness.PATIENCE).untilAsserted(() -> {
-            List<DispatchRecord> ledger = h.sim.gateway().ledger();
-            List<MessageInfo> stored = h.stored();
-            Map<String, MessageInfo> byId = stored.stream().collect(Collectors.toMap(
-                    m -> m.getHeaders().getFirst(EventHeaders.MSG_ID), m -> m));
-            assertEquals(stored.size(), byId.size(), "duplicate message ids in the stream");
-            for (DispatchRecord r : ledger) {
-                MessageInfo m = byId.get(EventHeaders.messageId(r.shardId(), r.sessionId(), r.seq()));
-                assertTrue(m != null, "missing " + r.shardId() + ":" + r.seq() + " " + r.type());
-                assertTrue(Arrays.equals(r.d(), m.getData()), "body differs for " + r.type());
-                assertEquals("discord.events." + r.shardId() + "." + r.type(), m.getSubject());
-                assertEquals(Long.toString(r.seq()), m.getHeaders().getFirst(EventHeaders.SEQ));
-                assertEquals(r.type(), m.getHeaders().getFirst(EventHeaders.EVENT));
-                assertEquals(Integer.toString(r.shardId()), m.getHeaders().getFirst(EventHeaders.SHARD));
-            }
-            assertEquals(ledger.size(), stored.size());
-        });
-    }
-
     @Test
     void publishesEveryDispatchWithTheContractsHeaders() {
         h.sim.gateway().burst(0, 50);
         h.sim.gateway().burst(1, 50);
-        awaitStreamMatchesLedger();
+        h.awaitStreamMatchesLedger();
     }
 
     @Test
@@ -127,7 +100,7 @@ class GatewayProxyTest {
         assertEquals(ResumeRecord.Outcome.RESUMED, resume.outcome());
         assertEquals(ShardState.RESUMED, status(0).state());
         h.sim.gateway().heal(0);
-        awaitStreamMatchesLedger();
+        h.awaitStreamMatchesLedger();
     }
 
     private Stream<ResumeRecord> shard0Resumes() {
@@ -146,7 +119,7 @@ class GatewayProxyTest {
         h.sim.gateway().burst(1, 10);
         await().atMost(ProxyHarness.PATIENCE).until(() -> status(1).resumes() > resumes && status(1).state().isLive());
         assertEquals(identifies, status(1).identifies());
-        awaitStreamMatchesLedger();
+        h.awaitStreamMatchesLedger();
     }
 
     @Test
@@ -157,7 +130,7 @@ class GatewayProxyTest {
         assertEquals(1, h.sim.gateway().corruptZlib(0));
         h.sim.gateway().burst(0, 10);
         await().atMost(ProxyHarness.PATIENCE).until(() -> status(0).state().isLive());
-        awaitStreamMatchesLedger();
+        h.awaitStreamMatchesLedger();
         assertTrue(proxy.registry().scrape().contains("shardgate_reconnects_total{reason=\"corrupt_stream\""),
                 "a corrupt stream must be counted as a reconnect");
     }
@@ -172,7 +145,7 @@ class GatewayProxyTest {
         assertEquals(1, h.sim.gateway().invalidSession(1, true));
         await().atMost(ProxyHarness.PATIENCE).until(() -> status(1).resumes() == resumes + 1
                 && status(1).state() == ShardState.RESUMED);
-        awaitStreamMatchesLedger();
+        h.awaitStreamMatchesLedger();
     }
 
     @Test
@@ -184,7 +157,7 @@ class GatewayProxyTest {
         assertEquals(1, h.sim.gateway().close(0, 4009));
         await().atMost(ProxyHarness.PATIENCE).until(() -> status(0).identifies() == identifies + 1
                 && status(0).state() == ShardState.READY);
-        awaitStreamMatchesLedger();
+        h.awaitStreamMatchesLedger();
     }
 
     @Test

@@ -1,10 +1,14 @@
 package dev.shardgate.proxy;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shardgate.config.ConfigSource;
+import dev.shardgate.protocol.EventHeaders;
 import dev.shardgate.proxy.config.ProxyConfig;
 import dev.shardgate.simulator.Simulator;
+import dev.shardgate.simulator.gateway.DispatchRecord;
 import dev.shardgate.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -14,9 +18,11 @@ import io.nats.client.api.MessageInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** A real nats-server, the Discord simulator and gateway proxies started in-process, for one test class. */
 final class ProxyHarness implements AutoCloseable {
@@ -62,6 +68,27 @@ final class ProxyHarness implements AutoCloseable {
 
     static void awaitReady(GatewayProxy proxy) {
         await().atMost(PATIENCE).until(proxy::isReady);
+    }
+
+    /** The stream holds every dispatch of the simulator's ledger exactly once, byte for byte. */
+    void awaitStreamMatchesLedger() {
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            List<DispatchRecord> ledger = sim.gateway().ledger();
+            List<MessageInfo> stored = stored();
+            Map<String, MessageInfo> byId = stored.stream().collect(Collectors.toMap(
+                    m -> m.getHeaders().getFirst(EventHeaders.MSG_ID), m -> m));
+            assertEquals(stored.size(), byId.size(), "duplicate message ids in the stream");
+            for (DispatchRecord r : ledger) {
+                MessageInfo m = byId.get(EventHeaders.messageId(r.shardId(), r.sessionId(), r.seq()));
+                assertTrue(m != null, "missing " + r.shardId() + ":" + r.seq() + " " + r.type());
+                assertTrue(Arrays.equals(r.d(), m.getData()), "body differs for " + r.type());
+                assertEquals("discord.events." + r.shardId() + "." + r.type(), m.getSubject());
+                assertEquals(Long.toString(r.seq()), m.getHeaders().getFirst(EventHeaders.SEQ));
+                assertEquals(r.type(), m.getHeaders().getFirst(EventHeaders.EVENT));
+                assertEquals(Integer.toString(r.shardId()), m.getHeaders().getFirst(EventHeaders.SHARD));
+            }
+            assertEquals(ledger.size(), stored.size());
+        });
     }
 
     /** Every message in the event stream, in stream order. */
