@@ -139,7 +139,9 @@ class GatewaySelectorTest {
             Peer.sendText(otherSocket, "other" + i);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> recorder.messages(other).size() == 3);
-        Thread.sleep(300);
+        // not read while the backlog is full, for as long as the other connection needed and more
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> recorder.messages(behind).size() == 1);
         assertEquals(List.of("first"), recorder.messages(behind), "not read while the backlog is full");
         recorder.onMessage = c -> { };
         behind.backlogTaken(GatewayConnection.MAX_BACKLOG_BYTES);

@@ -1,5 +1,6 @@
 package dev.shardgate.worker.consume;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -45,7 +46,7 @@ class MessageSourceTest {
                 assertNull(source.next(), "nothing was published");
             }
             // a fetch left open alarms once its idle heartbeats (half the expiry) are missed three times: 1.5 s
-            Thread.sleep(3_000);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> alarms.get() == 0);
 
             connection.jetStream().publish("events.1", "e".getBytes(StandardCharsets.UTF_8));
             source.fetch(1, MessageSource.MIN_PULL);
