@@ -38,6 +38,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntPredicate;
 
@@ -91,8 +92,9 @@ import java.util.function.IntPredicate;
  * <p><b>Threads.</b> {@code shardgate-publisher}, the loop, does everything that orders events: routes them (fence,
  * hold, put or publish), reads acks, times out publishes, runs the barrier, takes the outcomes of puts; so its state
  * ({@link #queue}'s head, {@link #inFlight}, {@link #failed}, {@link #waiting}) needs no lock. {@link #offer}, called
- * by the shards' threads, only queues, and never blocks. Virtual threads {@code shardgate-large-N} put one body each
- * and hand the outcome back to the loop; virtual threads {@code shardgate-deadletter-N} store one dead letter each.
+ * by the shards' threads, only queues, and never blocks; so does {@link #publishChunk}, whose core publish the loop
+ * makes. Virtual threads {@code shardgate-large-N} put one body each and hand the outcome back to the loop; virtual
+ * threads {@code shardgate-deadletter-N} store one dead letter each.
  */
 public final class EventPublisher implements EventSink, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventPublisher.class.getName());
@@ -116,6 +118,11 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private static final long DEFAULT_MAX_PAYLOAD = 1024 * 1024;
     /** Far more than a chunk's headers take: a chunk must fit in max_payload with them. */
     private static final int HEADER_ALLOWANCE = 4096;
+    /**
+     * Member chunks waiting for the loop, in body bytes; past this a chunk is dropped (they are best effort, and the
+     * event itself is in the stream). Reached only when NATS takes nothing for a while.
+     */
+    static final long MAX_QUEUED_CHUNK_BYTES = 8 << 20;
 
     private final Connection nats;
     private final JetStream js;
@@ -133,6 +140,13 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final ConcurrentLinkedDeque<BufferedEvent> queue = new ConcurrentLinkedDeque<>();
     /** Outcomes of puts, handed from the put threads to the loop. */
     private final ConcurrentLinkedQueue<PutOutcome> putOutcomes = new ConcurrentLinkedQueue<>();
+    /**
+     * Member chunks for {@code {prefix}.chunks.{nonce}}, handed from the shards' threads to the loop: a core publish
+     * may wait for room in jnats' outgoing queue when NATS is slow, and a shard's thread (often {@code gateway-io})
+     * must not.
+     */
+    private final ConcurrentLinkedQueue<Message> chunkQueue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong chunkBytes = new AtomicLong();
     /** Shards whose large event is being put, with the events held behind it; loop thread only. */
     private final Map<Integer, Waiting> waiting = new HashMap<>();
     private final Set<Thread> sideThreads = ConcurrentHashMap.newKeySet();
@@ -147,6 +161,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
     private final Counter failures;
     private final Counter refused;
     private final Counter chunks;
+    private final Counter chunksDropped;
     private final Counter fenced;
     private final Counter deadLettered;
     private final Counter largeEvents;
@@ -219,6 +234,10 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                 .register(registry);
         this.chunks = Counter.builder("shardgate_chunks_published")
                 .description("GUILD_MEMBERS_CHUNK events also published on {prefix}.chunks.{nonce}").register(registry);
+        this.chunksDropped = Counter.builder("shardgate_chunks_dropped")
+                .description("Member chunks not sent on {prefix}.chunks.{nonce} because NATS took none for a while "
+                        + "(the events are in the stream)")
+                .register(registry);
         this.fenced = Counter.builder("shardgate_publish_fenced")
                 .description("Events dropped unpublished because this instance no longer owns their shard")
                 .register(registry);
@@ -272,14 +291,34 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                     nonce, data.length, maxPayload());
             return;
         }
-        try {
-            nats.publish(NatsMessage.builder().subject(subjects.chunks(nonce))
-                    .headers(baseHeaders(shard, seq, "GUILD_MEMBERS_CHUNK")).data(data).build());
-            chunks.increment();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "shard {0}: chunk for nonce {1} not published: {2}", shard, nonce,
-                    e.toString());
+        if (closed || chunkBytes.addAndGet(data.length) > MAX_QUEUED_CHUNK_BYTES) {
+            chunkBytes.addAndGet(-data.length);
+            chunksDropped.increment();
+            LOG.log(System.Logger.Level.DEBUG, "shard {0}: chunk for nonce {1} dropped: {2} bytes of chunks wait for "
+                    + "NATS already", shard, nonce, chunkBytes.get());
+            return;
         }
+        chunkQueue.add(NatsMessage.builder().subject(subjects.chunks(nonce))
+                .headers(baseHeaders(shard, seq, "GUILD_MEMBERS_CHUNK")).data(data).build());
+        wake();
+    }
+
+    /** Sends the member chunks handed over, in order; whether there were any. */
+    private boolean sendChunks() {
+        boolean sent = false;
+        Message chunk;
+        while ((chunk = chunkQueue.poll()) != null) {
+            sent = true;
+            chunkBytes.addAndGet(-chunk.getData().length);
+            try {
+                nats.publish(chunk);
+                chunks.increment();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "chunk on {0} not published: {1}", chunk.getSubject(),
+                        e.toString());
+            }
+        }
+        return sent;
     }
 
     /** Events accepted but not yet settled. */
@@ -326,6 +365,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
             boolean busy = takeAcks();
             busy |= expireAcks();
             busy |= takePutOutcomes();
+            busy |= sendChunks();
             if (outage.failing()) {
                 outage.tick();
             }
@@ -356,7 +396,7 @@ public final class EventPublisher implements EventSink, AutoCloseable {
      */
     private void sleep() {
         asleep.set(true);
-        if (queue.isEmpty() && putOutcomes.isEmpty()) {
+        if (queue.isEmpty() && putOutcomes.isEmpty() && chunkQueue.isEmpty()) {
             LockSupport.parkNanos(IDLE_WAKE.toNanos());
         }
         asleep.set(false);
