@@ -8,17 +8,10 @@ import dev.shardgate.proxy.gateway.ShardState;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.gateway.Endpoint;
 import dev.shardgate.simulator.gateway.ResumeRecord;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.Locale;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -28,40 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
  * Shards over {@code wss://}, as against Discord: the simulator serves both gateway URLs over TLS with a self-signed
  * certificate for {@code localhost} made here with {@code keytool}, and the proxy trusts it through a test-only TLS
  * context (production uses the JDK's default one). The proxy's TLS runs over an {@code SSLEngine} on the selector
- * thread, with host name verification: a gateway URL the certificate does not name is refused.
+ * thread, with host name verification (checked off that thread): a gateway URL the certificate does not name is
+ * refused.
  */
 @Tag("process")
 class TlsGatewayTest {
-    private static final char[] PASSWORD = "changeit".toCharArray();
+    private static SelfSignedTls tls;
     private static SSLContext serverTls;
     private static SSLContext clientTls;
 
     @BeforeAll
     static void makeCertificate(@TempDir Path dir) throws Exception {
-        Path store = dir.resolve("gateway.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "gateway", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-storetype", "PKCS12", "-keystore",
-                store.toString(), "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
-                .redirectErrorStream(true).start();
-        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, keytool.waitFor(), "keytool failed: " + output);
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(store)) {
-            keys.load(in, PASSWORD);
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, PASSWORD);
-        serverTls = SSLContext.getInstance("TLS");
-        serverTls.init(kmf.getKeyManagers(), null, null);
-        Certificate cert = keys.getCertificate("gateway");
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("gateway", cert);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        clientTls = SSLContext.getInstance("TLS");
-        clientTls.init(null, tmf.getTrustManagers(), null);
+        tls = SelfSignedTls.create(dir);
+        serverTls = tls.server();
+        clientTls = tls.client();
     }
 
     @Test
@@ -91,6 +64,8 @@ class TlsGatewayTest {
             h.sim.gateway().burst(0, 100);
             h.awaitStreamMatchesLedger();
             assertEquals(2, h.sim.gateway().identifies().size(), "one identify per shard, no more");
+            assertTrue(!tls.checkedOn().isEmpty() && !tls.checkedOn().contains("gateway-io"),
+                    "certificates are checked off the selector thread: " + tls.checkedOn());
         }
     }
 

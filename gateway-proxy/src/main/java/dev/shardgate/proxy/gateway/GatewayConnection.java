@@ -294,28 +294,41 @@ final class GatewayConnection implements GatewaySelector.Handler {
     }
 
     private void readable() {
-        try {
-            if (tls != null) {
-                readTls();
+        guarded(this::read);
+    }
+
+    private void read() throws IOException {
+        if (tls != null) {
+            readTls();
+            return;
+        }
+        for (int i = 0; i < READS_PER_WAKEUP && !readsPaused; i++) {
+            ByteBuffer buf = io.readBuffer();
+            int n = channel.read(buf);
+            if (n < 0) {
+                closeSocket();
                 return;
             }
-            for (int i = 0; i < READS_PER_WAKEUP && !readsPaused; i++) {
-                ByteBuffer buf = io.readBuffer();
-                int n = channel.read(buf);
-                if (n < 0) {
-                    closeSocket();
-                    return;
-                }
-                if (n == 0) {
-                    break;
-                }
-                buf.flip();
-                engine.decode(buf);
-                pauseReadsIfBacklogFull();
-                if (n < buf.capacity()) {
-                    break;
-                }
+            if (n == 0) {
+                break;
             }
+            buf.flip();
+            engine.decode(buf);
+            pauseReadsIfBacklogFull();
+            if (n < buf.capacity()) {
+                break;
+            }
+        }
+    }
+
+    private interface IoStep {
+        void run() throws IOException;
+    }
+
+    /** Runs a step of reading on {@code gateway-io}; its failure ends the connection, saying why where it matters. */
+    private void guarded(IoStep step) {
+        try {
+            step.run();
         } catch (SSLException e) {
             // a certificate the JDK (or the configured context) does not trust, a host name it does not hold, a
             // broken record: say so, the shard's log line carries it
@@ -349,6 +362,10 @@ final class GatewayConnection implements GatewaySelector.Handler {
         TlsSession t = tls;
         for (int round = 0; round < 64 && !readsPaused; round++) {
             boolean progressed = t.unwrap(io.readBuffer(), this::decodeTls);
+            if (t.tasksDue()) {
+                t.runTasks(name, () -> io.execute(this::tlsTasksDone));
+                return;
+            }
             if (t.wantsWrap()) {
                 flush();
             }
@@ -358,6 +375,17 @@ final class GatewayConnection implements GatewaySelector.Handler {
                 return;
             }
         }
+    }
+
+    /** The handshake's delegated tasks are done: it goes on with what they decided. */
+    private void tlsTasksDone() {
+        if (socketClosed.get()) {
+            return;
+        }
+        guarded(() -> {
+            flush();
+            pumpTls();
+        });
     }
 
     private void decodeTls(ByteBuffer app) {
@@ -512,6 +540,15 @@ final class GatewayConnection implements GatewaySelector.Handler {
         }
         SocketChannel ch = channel;
         if (ch != null) {
+            TlsSession t = tls;
+            if (t != null && t.handshakeDone()) {
+                writeLock.lock();
+                try {
+                    t.closeOutbound(ch);
+                } finally {
+                    writeLock.unlock();
+                }
+            }
             try {
                 ch.close();
             } catch (IOException ignored) {

@@ -15,9 +15,12 @@ import javax.net.ssl.SSLException;
  * the connection decides when.
  *
  * <p>Threads: the inbound side ({@link #read}, {@link #unwrap}) runs on {@code gateway-io} only; the outbound side
- * ({@link #wrap}, {@link #wrapHandshake}, {@link #writeOut}) runs under the connection's write lock, on whichever
- * thread sends. {@link SSLEngine} allows a wrap and an unwrap at the same time (and serialises its handshake state
- * itself). Delegated tasks (certificate checks, a few milliseconds once per connection) run inline.
+ * ({@link #wrap}, {@link #wrapHandshake}, {@link #writeOut}, {@link #closeOutbound}) runs under the connection's write
+ * lock, on whichever thread sends. {@link SSLEngine} allows a wrap and an unwrap at the same time (and serialises its
+ * handshake state itself). The handshake's delegated tasks (the server's messages, key agreement and the certificate
+ * checks: a few milliseconds of CPU per connection) run on a virtual thread ({@link #runTasks}), so that a thousand
+ * shards connecting at once do not hold up the events of the shards already running; the few after the handshake
+ * (session tickets) run inline.
  */
 final class TlsSession {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
@@ -30,6 +33,8 @@ final class TlsSession {
     private volatile boolean started;
     private volatile boolean handshaken;
     private volatile boolean inboundDone;
+    /** The handshake's delegated tasks are running on their own thread: nothing is unwrapped meanwhile. */
+    private volatile boolean tasksRunning;
 
     TlsSession(SSLEngine ssl) {
         this.ssl = ssl;
@@ -57,6 +62,27 @@ final class TlsSession {
     /** The engine has records to produce (handshake, key update, close_notify reply). */
     boolean wantsWrap() {
         return started && ssl.getHandshakeStatus() == HandshakeStatus.NEED_WRAP;
+    }
+
+    /** The handshake waits for its delegated tasks, which {@link #runTasks} should start. */
+    boolean tasksDue() {
+        return !tasksRunning && !handshaken && ssl.getHandshakeStatus() == HandshakeStatus.NEED_TASK;
+    }
+
+    /**
+     * Runs the handshake's delegated tasks on a virtual thread, then {@code then} there (a failure in them surfaces
+     * on the next unwrap or wrap, as {@link SSLEngine} records it).
+     */
+    void runTasks(String name, Runnable then) {
+        tasksRunning = true;
+        Thread.ofVirtual().name(name + "-tls").start(() -> {
+            try {
+                runTasksInline();
+            } finally {
+                tasksRunning = false;
+                then.run();
+            }
+        });
     }
 
     /** The peer sent close_notify. */
@@ -87,13 +113,16 @@ final class TlsSession {
         boolean progressed = false;
         netIn.flip();
         try {
-            while (netIn.hasRemaining() && !inboundDone) {
-                if (ssl.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
-                    break; // our turn to write first
+            while (netIn.hasRemaining() && !inboundDone && !tasksRunning) {
+                HandshakeStatus before = ssl.getHandshakeStatus();
+                if (before == HandshakeStatus.NEED_WRAP || (before == HandshakeStatus.NEED_TASK && !handshaken)) {
+                    break; // our turn to write first, or the tasks' turn
                 }
                 app.clear();
                 SSLEngineResult r = ssl.unwrap(netIn, app);
-                runTasks(r.getHandshakeStatus());
+                if (handshaken && r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+                    runTasksInline();
+                }
                 if (r.bytesConsumed() > 0 || r.bytesProduced() > 0) {
                     progressed = true;
                 }
@@ -141,7 +170,9 @@ final class TlsSession {
     /** Wraps what of {@code src} fits in one record; under the write lock, after {@link #writeOut} emptied the buffer. */
     void wrap(ByteBuffer src) throws IOException {
         SSLEngineResult r = ssl.wrap(src, netOut);
-        runTasks(r.getHandshakeStatus());
+        if (r.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+            runTasksInline();
+        }
         switch (r.getStatus()) {
             case OK -> {
             }
@@ -176,10 +207,24 @@ final class TlsSession {
         }
     }
 
-    private void runTasks(HandshakeStatus status) {
-        if (status != HandshakeStatus.NEED_TASK) {
-            return;
+    /**
+     * Sends close_notify, as far as the socket takes it now (best effort: the socket is closed next); under the write
+     * lock. Peers then see an orderly end rather than a truncated stream.
+     */
+    void closeOutbound(SocketChannel ch) {
+        try {
+            if (!writeOut(ch)) {
+                return;
+            }
+            ssl.closeOutbound();
+            ssl.wrap(EMPTY, netOut);
+            writeOut(ch);
+        } catch (IOException | RuntimeException ignored) {
+            // the socket is being closed anyway
         }
+    }
+
+    private void runTasksInline() {
         Runnable task;
         while ((task = ssl.getDelegatedTask()) != null) {
             task.run();

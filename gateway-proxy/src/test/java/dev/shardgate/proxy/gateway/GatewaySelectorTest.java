@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shardgate.proxy.SelfSignedTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,11 +32,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The selector thread that serves every gateway connection: many connections on one thread, and a connection whose
  * peer stalls (mid-frame, or never reading what we send) or whose shard is behind delays none of the others; bad
- * input and a failing handler close only their own connection.
+ * input and a failing handler close only their own connection; over TLS, the certificate is checked off the selector
+ * thread and the connection ends with close_notify.
  */
 @Tag("process")
 class GatewaySelectorTest {
@@ -219,6 +223,34 @@ class GatewaySelectorTest {
         assertEquals("boom", failure.get().getMessage());
     }
 
+    @Test
+    void aWssConnectionChecksItsCertificateOffTheSelectorThreadAndEndsWithCloseNotify(@TempDir Path dir)
+            throws Exception {
+        SelfSignedTls tls = SelfSignedTls.create(dir);
+        try (GatewaySelector tlsIo = GatewaySelector.open(tls.client());
+                Peer tlsPeer = new Peer(tls.server().getServerSocketFactory()
+                        .createServerSocket(0, 16, InetAddress.getLoopbackAddress()))) {
+            GatewayConnection c = new GatewayConnection(URI.create("wss://localhost:" + tlsPeer.port() + "/?v=10"),
+                    "tls", recorder, new FrameDecoder(null, MAX_FRAME), MAX_FRAME, tlsIo);
+            c.connect();
+            Socket socket = tlsPeer.accept();
+            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.opened.contains(c));
+            assertTrue(!tls.checkedOn().isEmpty() && !tls.checkedOn().contains("gateway-io"),
+                    "checked on " + tls.checkedOn());
+            Peer.sendText(socket, "over tls");
+            await().atMost(Duration.ofSeconds(5)).until(() -> recorder.messages(c).equals(List.of("over tls")));
+            c.send("from the shard");
+            assertEquals("from the shard", tlsPeer.nextTextFrom(socket));
+            c.close(1000, "bye");
+            // The close frame, then an orderly end of the TLS stream (a socket closed without close_notify makes
+            // the JDK's SSLSocket throw here instead of returning -1).
+            InputStream in = socket.getInputStream();
+            assertEquals(0x88, in.read(), "a close frame");
+            in.readNBytes((in.read() & 0x7F) + 4); // its masked status code and reason
+            assertEquals(-1, in.read());
+        }
+    }
+
     private GatewayConnection connect(String name) {
         GatewayConnection c = new GatewayConnection(URI.create("ws://127.0.0.1:" + peer.port() + "/?v=10"), name,
                 recorder, new FrameDecoder(null, MAX_FRAME), MAX_FRAME, io);
@@ -273,8 +305,17 @@ class GatewaySelectorTest {
         private final Map<Socket, InputStream> inputs = new ConcurrentHashMap<>();
 
         Peer() {
+            this(plainServer());
+        }
+
+        /** @param server plain, or TLS */
+        Peer(ServerSocket server) {
+            this.server = server;
+        }
+
+        private static ServerSocket plainServer() {
             try {
-                server = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
+                return new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
