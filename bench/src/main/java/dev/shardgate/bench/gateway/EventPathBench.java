@@ -69,7 +69,9 @@ public final class EventPathBench {
 
     private static Fragment measure(BenchOptions options) throws Exception {
         List<Integer> rates = options.smoke() ? List.of(500) : List.of(2_000, 5_000);
-        Duration warmUp = options.smoke() ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
+        // 30 s: with 10 s, C2 was still compiling through the first window (the proxy's CPU per 5 s fell from 1.31 s
+        // to 0.66 s over its first 30 s at 2,000/s), and the goal is the cost after warm-up.
+        Duration warmUp = options.smoke() ? Duration.ofSeconds(2) : Duration.ofSeconds(30);
         Duration window = options.smoke() ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
         int maxRate = rates.stream().mapToInt(Integer::intValue).max().orElseThrow();
         List<RateResult> results = new ArrayList<>();
@@ -141,7 +143,10 @@ public final class EventPathBench {
         f.goal("proxy CPU per 1,000 events" + at, String.format(Locale.ROOT, "%.3f s", r.cpuPer1000),
                 "≤ 0.05 s" + cpuPeer, r.cpuPer1000 <= CPU_GOAL_SECONDS,
                 "this is the whole proxy process over the window (shards, publisher, heartbeats, leases, GC and "
-                        + "JIT); run with --jfr to see where it goes.");
+                        + "JIT). Below 5,000/s fewer events share each system call: strace -c counted about 3 per "
+                        + "event at 2,000/s (a socket read per frame and the selector's wake-ups on gateway-io, the "
+                        + "publisher's tick, jnats' writer hand-off and its reader's poll), and perf put a third of "
+                        + "the samples in the VM's context-switch path. Run with --jfr to see the Java side.");
     }
 
     /** One rate through the proxy, then the same rate through the plain jnats publisher. */
