@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -23,9 +25,11 @@ import java.util.function.LongSupplier;
  *       {@value FleetBuckets#IDENTIFY}, whose TTL is {@link FleetBuckets#IDENTIFY_WINDOW} (5.05 s). A create succeeds
  *       only when the key is absent, and the NATS server removes it that long after it was stored, on its own clock:
  *       so two windows of one bucket never begin closer than that, whichever instances claim them, with no clock
- *       comparison between machines. A claim whose acknowledgement took longer than {@link #MAX_CLAIM_LATENCY} is
- *       not used: its window may have begun well before this process could send the Identify, and the 50 ms over
- *       Discord's 5 s must cover that delay and the payloads' arrival jitter (see {@code IdentifyQueue}).
+ *       comparison between machines. The window begins again when the Identify has left ({@link #sent} writes the
+ *       key anew), so a claim acknowledged late only makes its Identify later, never closer to the next one: it is
+ *       used. Only if that rewrite fails too does the next window run from the claim, shorter by how late the claim
+ *       was confirmed; then a WARNING says so (before, a late claim was dropped, and a slow NATS cost the bucket a
+ *       whole round: 5 s of start-up, seen with two proxies on a busy machine).
  *   <li><b>Budget.</b> The session-start budget lives under {@code {prefix}.budget} in
  *       {@value FleetBuckets#SESSIONS}: every identify decrements it with a compare-and-set before it is sent, and
  *       it is re-read from {@code /gateway/bot} (Discord's own count, which includes every instance) when older than
@@ -41,7 +45,8 @@ public final class IdentifyClaims implements IdentifyCoordinator {
     private static final System.Logger LOG = System.getLogger(IdentifyClaims.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     static final Duration BUDGET_MAX_AGE = Duration.ofMinutes(1);
-    static final Duration MAX_CLAIM_LATENCY = Duration.ofMillis(25);
+    /** A claim confirmed later than this is used, and named in the log if its window cannot be restarted. */
+    static final Duration SLOW_CLAIM = Duration.ofMillis(25);
     private static final int CAS_ATTEMPTS = 10;
 
     /** Reads {@code session_start_limit} from Discord; may block. */
@@ -70,6 +75,8 @@ public final class IdentifyClaims implements IdentifyCoordinator {
     private boolean lowLogged;
     private boolean reserveLogged;
     private boolean unavailableLogged;
+    /** Buckets whose last claim here was confirmed later than {@link #SLOW_CLAIM}. */
+    private final Set<Integer> slowClaims = new HashSet<>();
 
     public IdentifyClaims(FleetBuckets buckets, String prefix, String instanceId, int reserve,
             SessionStartLimit startLimit, BudgetSource source, Clock clock, LongSupplier ticker,
@@ -124,10 +131,10 @@ public final class IdentifyClaims implements IdentifyCoordinator {
                 }
                 throw e;
             }
-            if (ticker.getAsLong() - sentAt > MAX_CLAIM_LATENCY.toNanos()) {
-                LOG.log(System.Logger.Level.WARNING, "identify claim of bucket {0} took over {1} ms to confirm; not "
-                        + "identifying on it", bucket, MAX_CLAIM_LATENCY.toMillis());
-                return Claim.BUCKET_BUSY;
+            if (ticker.getAsLong() - sentAt > SLOW_CLAIM.toNanos()) {
+                slowClaims.add(bucket);
+            } else {
+                slowClaims.remove(bucket);
             }
             Claim spent = spendOne();
             available();
@@ -148,8 +155,10 @@ public final class IdentifyClaims implements IdentifyCoordinator {
             // A new revision of the key: the bucket's TTL counts again from now, on the server's clock.
             identify.put(prefix + ".bucket." + bucket, instanceId.getBytes(StandardCharsets.UTF_8));
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "identify window of bucket {0} not restarted at its send: {1}",
-                    bucket, e.toString());
+            // The window then runs from the claim: shorter by the claim's confirmation, up to SLOW_CLAIM unless the
+            // claim was slower, which is when Discord may answer the next Identify of the bucket with op 9.
+            LOG.log(slowClaims.contains(bucket) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                    "identify window of bucket {0} not restarted at its send: {1}", bucket, e.toString());
         }
     }
 

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,6 +100,22 @@ class IdentifyClaimsTest {
     }
 
     @Test
+    void aClaimConfirmedLateIsUsedAndItsWindowStillRunsFromTheSend() throws Exception {
+        // Every reading of this ticker is 100 ms after the last: the claim's confirmation took 100 ms.
+        AtomicLong slowTicker = new AtomicLong();
+        IdentifyClaims a = claims(first, "gateway-0", 0, 1000, () -> slowTicker.addAndGet(100_000_000));
+        IdentifyClaims b = claims(second, "gateway-1", 0, 1000);
+        assertEquals(GRANTED, a.claim(0), "a slow NATS slows an identify; it does not cost the bucket its round");
+        a.sent(0);
+        long sentAt = System.nanoTime();
+        assertEquals(BUCKET_BUSY, b.claim(0));
+        await().atMost(FleetBuckets.IDENTIFY_WINDOW.plusSeconds(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> b.claim(0) == GRANTED);
+        Duration apart = Duration.ofNanos(System.nanoTime() - sentAt);
+        assertTrue(apart.compareTo(Duration.ofSeconds(5)) >= 0, "granted " + apart + " after the send");
+    }
+
+    @Test
     void bucketsAreIndependent() throws Exception {
         IdentifyClaims a = claims(first, "gateway-0", 0, 1000);
         IdentifyClaims b = claims(second, "gateway-1", 0, 1000);
@@ -138,12 +155,17 @@ class IdentifyClaimsTest {
 
     /** An instance whose {@code /gateway/bot} always answers {@code remaining} of 1000 session starts. */
     private IdentifyClaims claims(Connection nats, String instanceId, int reserve, int remaining) throws Exception {
+        return claims(nats, instanceId, reserve, remaining, System::nanoTime);
+    }
+
+    private IdentifyClaims claims(Connection nats, String instanceId, int reserve, int remaining, LongSupplier ticker)
+            throws Exception {
         SessionStartLimit discord = new SessionStartLimit(1000, remaining, Duration.ofHours(1), 16);
         return new IdentifyClaims(FleetBuckets.open(nats, Duration.ofSeconds(2), Duration.ofMinutes(5), 1), prefix,
                 instanceId, reserve, discord, () -> {
                     discordReads.incrementAndGet();
                     return discord;
-                }, Clock.systemUTC(), System::nanoTime, new SimpleMeterRegistry());
+                }, Clock.systemUTC(), ticker, new SimpleMeterRegistry());
     }
 
     private static Connection connect(NatsServerProcess server) throws Exception {
