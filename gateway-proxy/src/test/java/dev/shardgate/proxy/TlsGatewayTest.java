@@ -11,7 +11,6 @@ import dev.shardgate.simulator.gateway.ResumeRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -27,30 +26,27 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("process")
 class TlsGatewayTest {
     private static SelfSignedTls tls;
-    private static SSLContext serverTls;
-    private static SSLContext clientTls;
 
     @BeforeAll
     static void makeCertificate(@TempDir Path dir) throws Exception {
         tls = SelfSignedTls.create(dir);
-        serverTls = tls.server();
-        clientTls = tls.client();
     }
 
     @Test
     void shardsRunOverWssPublishEverythingAndResumeAtTheWssResumeUrl() throws Exception {
         try (ProxyHarness h = new ProxyHarness(Simulator.builder().shards(2).maxConcurrency(2)
-                .heartbeatInterval(Duration.ofMillis(500)).zlibSplitAbove(512).gatewayTls(serverTls)
+                .heartbeatInterval(Duration.ofMillis(500)).zlibSplitAbove(512).gatewayTls(tls.server())
                 .advertisedHost("localhost"))) {
             assertTrue(h.sim.gateway().url().startsWith("wss://localhost:"), h.sim.gateway().url());
-            GatewayProxy proxy = h.start(h.env(), clientTls);
+            GatewayProxy proxy = h.start(h.env(), tls.client());
             ProxyHarness.awaitReady(proxy);
             // Bursts larger than a TLS record (16 KB) per read, and a big GUILD_CREATE-sized run of events.
             h.sim.gateway().burst(0, 2_000);
             h.sim.gateway().burst(1, 2_000);
             h.awaitStreamMatchesLedger();
             // Heartbeats go out and their ACKs come back over TLS.
-            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.shards().stream().allMatch(s -> s.latencyMs() >= 0));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> proxy.shards().stream().allMatch(s -> s.latencyMs() >= 0));
             // A zombie: the resume goes to the resume URL, also wss.
             long resumes = h.sim.gateway().resumes().size();
             assertEquals(1, h.sim.gateway().zombie(0));
@@ -72,9 +68,9 @@ class TlsGatewayTest {
     @Test
     void aGatewayWhoseCertificateDoesNotNameItsHostIsRefused() throws Exception {
         // The certificate names localhost only; the simulator hands out 127.0.0.1.
-        try (ProxyHarness h = new ProxyHarness(Simulator.builder().shards(1).maxConcurrency(1).gatewayTls(serverTls)
+        try (ProxyHarness h = new ProxyHarness(Simulator.builder().shards(1).maxConcurrency(1).gatewayTls(tls.server())
                 .advertisedHost("127.0.0.1"))) {
-            GatewayProxy proxy = h.start(h.env(), clientTls);
+            GatewayProxy proxy = h.start(h.env(), tls.client());
             await().atMost(ProxyHarness.PATIENCE).until(() -> proxy.shards().size() == 1
                     && proxy.shards().get(0).state() == ShardState.RECONNECTING);
             String reason = proxy.shards().get(0).reason();

@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
 
 /**
  * A Discord simulator: the HTTP API ({@code /api/v10/...}, with {@code /gateway/bot} and the REST simulator),
@@ -137,7 +138,7 @@ public final class Simulator implements AutoCloseable {
         private int httpPort;
         private int gatewayPort;
         private int resumePort;
-        private javax.net.ssl.SSLContext gatewayTls;
+        private SSLContext gatewayTls;
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -244,7 +245,7 @@ public final class Simulator implements AutoCloseable {
          * Serves both gateway URLs over TLS ({@code wss://}, as Discord does) with {@code tls}'s certificate; the
          * advertised host must be a name the certificate holds.
          */
-        public Builder gatewayTls(javax.net.ssl.SSLContext tls) {
+        public Builder gatewayTls(SSLContext tls) {
             this.gatewayTls = tls;
             return this;
         }

@@ -70,6 +70,9 @@ final class GatewayConnection implements GatewaySelector.Handler {
     private static final int READS_PER_WAKEUP = 4;
 
     private final URI uri;
+    /** {@code wss://}: TLS over the socket. */
+    private final boolean secure;
+    private final int port;
     private final String name;
     private final Listener listener;
     private final FrameDecoder decoder;
@@ -104,6 +107,8 @@ final class GatewayConnection implements GatewaySelector.Handler {
     GatewayConnection(URI uri, String name, Listener listener, FrameDecoder decoder, int maxFrameBytes,
             GatewaySelector io) {
         this.uri = uri;
+        this.secure = "wss".equalsIgnoreCase(uri.getScheme());
+        this.port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
         this.name = name;
         this.listener = listener;
         this.decoder = decoder;
@@ -150,10 +155,8 @@ final class GatewayConnection implements GatewaySelector.Handler {
             Thread.ofVirtual().name(name + "-connect").start(this::connect);
             return;
         }
-        boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
-        int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
         InetSocketAddress address = new InetSocketAddress(uri.getHost(), port);
-        io.execute(() -> startConnect(address, secure));
+        io.execute(() -> startConnect(address));
     }
 
     /**
@@ -182,7 +185,7 @@ final class GatewayConnection implements GatewaySelector.Handler {
 
     // ---- gateway-io ----
 
-    private void startConnect(InetSocketAddress address, boolean secure) {
+    private void startConnect(InetSocketAddress address) {
         if (closed.getCount() == 0 || engine.isClosing() || engine.isClosed() || socketClosed.get()) {
             neverConnected(new IOException("closed while connecting"));
             return;
@@ -200,7 +203,7 @@ final class GatewayConnection implements GatewaySelector.Handler {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             if (secure) {
-                SSLEngine ssl = io.tls().createSSLEngine(uri.getHost(), address.getPort()); // the host name: SNI
+                SSLEngine ssl = io.tls().createSSLEngine(uri.getHost(), port); // the host name: SNI
                 ssl.setUseClientMode(true);
                 SSLParameters params = ssl.getSSLParameters();
                 params.setEndpointIdentificationAlgorithm("HTTPS");
@@ -282,9 +285,7 @@ final class GatewayConnection implements GatewaySelector.Handler {
         HandshakeImpl1Client handshake = new HandshakeImpl1Client();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         handshake.setResourceDescriptor(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery());
-        boolean secure = tls != null;
-        int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
-        boolean defaultPort = uri.getPort() == -1 || uri.getPort() == (secure ? 443 : 80);
+        boolean defaultPort = port == (secure ? 443 : 80);
         handshake.put("Host", defaultPort ? uri.getHost() : uri.getHost() + ":" + port);
         try {
             engine.startHandshake(handshake);

@@ -112,11 +112,8 @@ public final class GatewaySelector implements AutoCloseable {
     /** Runs {@code task} on {@code gateway-io}, after what is running now; dropped once closed. */
     void execute(Runnable task) {
         tasks.add(task);
-        if (inLoop()) {
-            return;
-        }
-        if (selecting.compareAndSet(true, false)) {
-            selector.wakeup();
+        if (!inLoop()) {
+            wakeup();
         }
     }
 
@@ -132,7 +129,10 @@ public final class GatewaySelector implements AutoCloseable {
         return channel.register(selector, ops, handler);
     }
 
-    /** Makes a changed interest set (from another thread) take effect now rather than at the next wake-up. */
+    /**
+     * Wakes the thread if it blocks in select: queued tasks, or an interest set changed from another thread, take
+     * effect now rather than at the next wake-up.
+     */
     void wakeup() {
         if (selecting.compareAndSet(true, false)) {
             selector.wakeup();

@@ -14,11 +14,15 @@ import java.util.function.LongSupplier;
  * zombied instead of sending.
  *
  * <p>Threads: beats run on the process's heartbeat scheduler, which nothing else uses, so no event, publish or
- * command can delay them; the scheduler writes the beat to the socket itself, never waiting for {@code gateway-io}. {@link #acknowledge} and {@link #beatNow} are called from the shard's thread; the shared
- * fields are volatile or only touched under this object's lock.
+ * command can delay them; the scheduler writes the beat to the socket itself, never waiting for {@code gateway-io}.
+ * {@link #acknowledge} and {@link #beatNow} are called from the shard's thread; the shared fields are volatile or only
+ * touched under this object's lock.
  */
 public final class Heartbeater {
-    /** Sends a text frame; must not block (the connection writes it at once, non-blocking, or leaves it to gateway-io). */
+    /**
+     * Sends a text frame; must not block (the connection writes what the socket takes now and leaves the rest to
+     * {@code gateway-io}).
+     */
     public interface Sender {
         void send(String payload);
     }

@@ -285,13 +285,16 @@ public final class EventPublisher implements EventSink, AutoCloseable {
                     shard, nonce);
             return;
         }
+        if (closed) {
+            return;
+        }
         if (data.length + HEADER_ALLOWANCE > maxPayload()) {
             LOG.log(System.Logger.Level.WARNING, "shard {0}: chunk for nonce {1} not sent on the chunks subject: its "
                     + "{2} bytes exceed the server''s max_payload ({3}); the event itself is in the stream", shard,
                     nonce, data.length, maxPayload());
             return;
         }
-        if (closed || chunkBytes.addAndGet(data.length) > MAX_QUEUED_CHUNK_BYTES) {
+        if (chunkBytes.addAndGet(data.length) > MAX_QUEUED_CHUNK_BYTES) {
             chunkBytes.addAndGet(-data.length);
             chunksDropped.increment();
             LOG.log(System.Logger.Level.DEBUG, "shard {0}: chunk for nonce {1} dropped: {2} bytes of chunks wait for "

@@ -263,30 +263,31 @@ class EventPublisherTest {
         int chunkBytes = 100 * 1024;
         // A small outgoing queue, so that jnats' publish waits (up to its push timeout, 2 s) once the frozen server's
         // socket buffers are full: 40 MB of chunks get there well before the offers end.
-        Connection slow = Nats.connect(new Options.Builder().server(nats.url()).maxMessagesInOutgoingQueue(4).build());
-        Subscription received = client.subscribe(subjects.chunks("n1"));
-        client.flush(Duration.ofSeconds(5));
-        EventPublisher publisher = new EventPublisher(slow, subjects,
-                new PublisherSettings(10_000, 64L << 20, STREAM, Duration.ofHours(1), 1), shard -> true, registry);
-        publishers.add(publisher);
-        nats.freeze();
-        try {
-            Thread offering = Thread.ofVirtual().start(() -> {
-                for (int i = 0; i < chunks; i++) {
-                    publisher.publishChunk(0, i, "n1", new byte[chunkBytes]);
-                }
-            });
-            // The shard's thread (often gateway-io) only hands chunks over: 400 of them while nothing moves.
-            assertTrue(offering.join(Duration.ofSeconds(20)), "publishChunk waited for NATS");
-            double dropped = counter("shardgate_chunks_dropped");
-            assertTrue(dropped > 0, "nothing dropped past the bound");
-            assertTrue(dropped < chunks, "everything dropped");
-        } finally {
-            nats.thaw();
+        try (Connection slow = Nats.connect(new Options.Builder().server(nats.url()).maxMessagesInOutgoingQueue(4)
+                .build())) {
+            Subscription received = client.subscribe(subjects.chunks("n1"));
+            client.flush(Duration.ofSeconds(5));
+            EventPublisher publisher = new EventPublisher(slow, subjects,
+                    new PublisherSettings(10_000, 64L << 20, STREAM, Duration.ofHours(1), 1), shard -> true, registry);
+            publishers.add(publisher);
+            nats.freeze();
+            try {
+                Thread offering = Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < chunks; i++) {
+                        publisher.publishChunk(0, i, "n1", new byte[chunkBytes]);
+                    }
+                });
+                // The shard's thread (often gateway-io) only hands chunks over: 400 of them while nothing moves.
+                assertTrue(offering.join(Duration.ofSeconds(20)), "publishChunk waited for NATS");
+                double dropped = counter("shardgate_chunks_dropped");
+                assertTrue(dropped > 0, "nothing dropped past the bound");
+                assertTrue(dropped < chunks, "everything dropped");
+            } finally {
+                nats.thaw();
+            }
+            await().atMost(WAIT).until(() -> counter("shardgate_chunks_published") > 0);
+            assertTrue(received.nextMessage(WAIT) != null, "no chunk arrived once NATS took them again");
         }
-        await().atMost(WAIT).until(() -> counter("shardgate_chunks_published") > 0);
-        assertTrue(received.nextMessage(WAIT) != null, "no chunk arrived once NATS took them again");
-        slow.close();
     }
 
     private List<MessageInfo> stored(String stream) throws Exception {
