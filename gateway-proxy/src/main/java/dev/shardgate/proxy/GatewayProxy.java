@@ -47,6 +47,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -95,6 +96,7 @@ public final class GatewayProxy implements AutoCloseable {
     private volatile CheckpointWriter checkpointWriter;
     private volatile CommandService commands;
     private volatile boolean closed;
+    private final CompletableFuture<Throwable> ioDeath = new CompletableFuture<>();
 
     private GatewayProxy(ProxyConfig config, PrometheusMeterRegistry registry, SSLContext gatewayTls)
             throws IOException {
@@ -105,7 +107,16 @@ public final class GatewayProxy implements AutoCloseable {
         Gauge.builder("shardgate_nats_connected", natsStatus, NatsStatusLog::connected)
                 .description("1 while the gateway role's NATS connection is up").register(registry);
         this.startup = Thread.ofVirtual().name("shardgate-startup").unstarted(this::startUp);
-        this.gatewayIo = gatewayTls == null ? GatewaySelector.open() : GatewaySelector.open(gatewayTls);
+        this.gatewayIo = GatewaySelector.open(gatewayTls, ioDeath::complete);
+    }
+
+    /**
+     * Completes with the cause if the gateway role can no longer serve any connection (its {@code gateway-io} thread
+     * stopped on an error and closed every socket). Nothing in this process can bring the shards back: the process
+     * should exit, and its hand-over ({@link #close}) lets another instance resume them.
+     */
+    public CompletionStage<Throwable> failure() {
+        return ioDeath.minimalCompletionStage();
     }
 
     /** Starts with its own metrics registry. */

@@ -16,6 +16,9 @@ import java.util.concurrent.CountDownLatch;
  * The main thread only waits for the shutdown hook.
  */
 public final class ProxyMain {
+    /** The exit status when the gateway role can no longer serve its shards (EX_SOFTWARE). */
+    static final int EXIT_GATEWAY_FAILED = 70;
+
     private ProxyMain() {
     }
 
@@ -37,6 +40,17 @@ public final class ProxyMain {
         log.log(System.Logger.Level.INFO, "starting with {0}", config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         GatewayProxy gateway = config.runs(Role.GATEWAY) ? GatewayProxy.start(config, registry) : null;
+        if (gateway != null) {
+            // A process that answers /healthz but can serve no shard would hold its leases until someone noticed.
+            // Exiting runs the shutdown hook's hand-over (checkpoints, leases released), so another instance
+            // resumes the shards at once. System.exit waits for that hook, so it runs on a thread of its own.
+            gateway.failure().thenAccept(cause -> {
+                log.log(System.Logger.Level.ERROR, "the gateway role cannot serve its shards any more ({0}); exiting "
+                        + "with status {1} so that another instance resumes them", cause.toString(),
+                        Integer.toString(EXIT_GATEWAY_FAILED));
+                Thread.ofPlatform().name("shardgate-exit").start(() -> System.exit(EXIT_GATEWAY_FAILED));
+            });
+        }
         AdminServer ownAdmin = gateway == null
                 ? AdminServer.start(config.adminPort(), registry, config.gateway().instanceId(), null) : null;
         AdminServer admin = gateway == null ? ownAdmin : gateway.admin();

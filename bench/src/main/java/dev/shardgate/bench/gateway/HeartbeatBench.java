@@ -11,6 +11,8 @@ import dev.shardgate.protocol.Opcode;
 import dev.shardgate.simulator.Simulator;
 import dev.shardgate.simulator.gateway.CommandRecord;
 import dev.shardgate.testkit.NatsServerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Heartbeat punctuality (issue 8, deliverable 5), measured black-box at the simulator: a gateway proxy child JVM
@@ -32,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class HeartbeatBench {
     private static final double GOAL_MS = 50;
     private static final Duration INTERVAL = Duration.ofSeconds(1);
+    private static final Pattern PAUSE = Pattern.compile(" ([0-9]+(?:\\.[0-9]+)?)ms$");
 
     private HeartbeatBench() {
     }
@@ -53,11 +58,18 @@ public final class HeartbeatBench {
         long latest = -1;
         List<Integer> reconnected = new ArrayList<>();
         Instant from;
+        // A file the JVM creates itself: it would rotate an existing one to a ".0" file and leave that behind.
+        Path gcDir = Files.createTempDirectory("heartbeat-bench-gc");
+        Path gcLog = gcDir.resolve("gc.log");
+        List<String> flags = new ArrayList<>(options.jvmFlags());
+        flags.add("-Xlog:gc:file=" + gcLog);
+        BenchOptions withGcLog = new BenchOptions(options.out(), options.smoke(), List.copyOf(flags),
+                options.proxyJar(), options.jfr());
         try (NatsServerProcess nats = NatsServerProcess.start();
                 Simulator sim = Simulator.builder().token("sim-token").shards(shards).maxConcurrency(shards)
                         .heartbeatInterval(INTERVAL).sessionStartLimit(100_000, 100_000, Duration.ofHours(24))
                         .ledgerCapacity(shards * (int) (window.toSeconds() + warmUp.toSeconds() + 30)).start();
-                ProxyChild proxy = ProxyChild.start(options, sim.apiUrl(), nats.url(), Map.of(
+                ProxyChild proxy = ProxyChild.start(withGcLog, sim.apiUrl(), nats.url(), Map.of(
                         "GATEWAY_COMPRESSION", "zlib-stream",
                         "GATEWAY_INTENTS", Integer.toString(Intents.GUILDS | Intents.GUILD_MESSAGES
                                 | Intents.MESSAGE_CONTENT)))) {
@@ -98,6 +110,12 @@ public final class HeartbeatBench {
             }
         }
         Distribution d = new Distribution(lateness.stream().mapToLong(Long::longValue).toArray());
+        List<String> gcLines = Files.readAllLines(gcLog);
+        Files.delete(gcLog);
+        Files.delete(gcDir);
+        Distribution allPauses = pauses(gcLines, "Pause");
+        Distribution fullPauses = pauses(gcLines, "Pause Full");
+        long forced = gcLines.stream().filter(line -> line.contains("Diagnostic Command")).count();
         Fragment f = new Fragment("Gateway proxy: heartbeat punctuality under load and full GCs");
         f.describe(String.format(Locale.ROOT, "One gateway proxy child JVM (`gateway-proxy.jar`, `zlib-stream`) with "
                 + "%d shards, heartbeat interval %d ms (set by the simulator's Hello), %,d MESSAGE_CREATE events/s "
@@ -105,14 +123,23 @@ public final class HeartbeatBench {
                 + "(after %d s of load). The simulator stamps each heartbeat when its websocket server reads it; per "
                 + "connection, a beat's lateness is `a_k − (a_0 + k × interval)` minus the connection's smallest such "
                 + "offset. The simulator's own read delay is included (an upper bound; its JVM runs ZGC, so that its "
-                + "own pauses stay under a millisecond). Proxy JVM flags: %s.",
+                + "own pauses stay under a millisecond). Proxy JVM flags: %s, and `-Xlog:gc` to a file for its pauses.",
                 shards, INTERVAL.toMillis(), rate, fullGcs, window.toSeconds(), warmUp.toSeconds(),
                 options.jvmFlagsText()));
         f.goal("latest heartbeat after its due time (max over all)", Distribution.ms(d.maxMillis()) + " ms",
                 "≤ 50 ms", d.maxMillis() <= GOAL_MS, "the latest beat " + nearGc(latestAt, gcs, from) + "; p99 is "
-                        + Distribution.ms(d.p99()) + " ms.");
+                        + Distribution.ms(d.p99()) + " ms. The collector stopped the proxy for up to "
+                        + Distribution.ms(allPauses.maxMillis()) + " ms (its GC log); every thread waits a pause out, "
+                        + "and the beats due meanwhile then leave together.");
         f.info("heartbeat lateness p50 / p99", Distribution.ms(d.p50()) + " / " + Distribution.ms(d.p99()) + " ms",
                 "information");
+        f.info("the proxy's GC pauses (its GC log), median / max", String.format(Locale.ROOT, "%s / %s ms (%d)",
+                Distribution.ms(allPauses.p50()), Distribution.ms(allPauses.maxMillis()), allPauses.count()),
+                "information");
+        f.info("forced full GCs (its GC log): stop-the-world, median / max pause", fullPauses.count() == 0
+                ? String.format(Locale.ROOT, "%d, none stopped the world (collected concurrently)", forced)
+                : String.format(Locale.ROOT, "%d: %s / %s ms", forced, Distribution.ms(fullPauses.p50()),
+                        Distribution.ms(fullPauses.maxMillis())), "information");
         f.info("heartbeats measured", String.format(Locale.ROOT, "%,d on %d connections", beats,
                 shards - reconnected.size()), "information");
         f.goal("connections lost during the window", Integer.toString(reconnected.size()), "0",
@@ -137,6 +164,13 @@ public final class HeartbeatBench {
             offsets[k] -= min;
         }
         return offsets;
+    }
+
+    /** The pauses of one kind in a {@code -Xlog:gc} log ({@code ... Pause Full (System.gc()) 30M->20M(60M) 31.2ms}). */
+    static Distribution pauses(List<String> gcLog, String kind) {
+        return new Distribution(gcLog.stream().filter(line -> line.contains(kind))
+                .map(PAUSE::matcher).filter(Matcher::find)
+                .mapToLong(m -> (long) (Double.parseDouble(m.group(1)) * 1_000_000)).toArray());
     }
 
     /** Forces {@code count} full GCs of the proxy, spread evenly over the window; records each from start to end. */

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
 
@@ -29,7 +30,9 @@ import javax.net.ssl.SSLContext;
  * must never block: reads, TLS, websocket decoding, decompression and (when the shard is idle) the shard's own
  * handling of the frame, all bounded CPU work. Writes are not done here unless a socket's buffer was full: the
  * sender writes directly (see {@link GatewayConnection}), so a heartbeat never waits for this thread. A handler that
- * throws loses only its own connection ({@link Handler#failed}); the thread goes on. {@link #close} stops it.
+ * throws loses only its own connection ({@link Handler#failed}); the thread goes on. {@link #close} stops it. If
+ * anything else stops it (the selector fails, a {@link VirtualMachineError}), every socket is closed and the owner
+ * is told ({@code onDeath}): no connection of the process can be served any more.
  */
 public final class GatewaySelector implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GatewaySelector.class.getName());
@@ -58,6 +61,7 @@ public final class GatewaySelector implements AutoCloseable {
 
     private final Selector selector;
     private final SSLContext tls;
+    private final Consumer<Throwable> onDeath;
     private final LongSupplier ticker;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -69,27 +73,31 @@ public final class GatewaySelector implements AutoCloseable {
     private long timerOrder;
     private volatile boolean closed;
 
-    private GatewaySelector(SSLContext tls, LongSupplier ticker) throws IOException {
+    private GatewaySelector(SSLContext tls, Consumer<Throwable> onDeath, LongSupplier ticker) throws IOException {
         this.selector = Selector.open();
         this.tls = tls;
+        this.onDeath = onDeath;
         this.ticker = ticker;
         this.thread = Thread.ofPlatform().name("gateway-io").daemon().unstarted(this::loop);
         thread.start();
     }
 
-    /** The production selector: {@code wss://} trusts what the JDK trusts. */
+    /** A selector whose {@code wss://} trusts what the JDK trusts, and whose death is only logged. */
     public static GatewaySelector open() {
-        try {
-            return open(SSLContext.getDefault());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no default TLS context", e);
-        }
+        return open(null, error -> { });
     }
 
-    /** @param tls the TLS context of {@code wss://} connections (tests pass one that trusts their own certificate) */
-    public static GatewaySelector open(SSLContext tls) {
+    /**
+     * @param tls the TLS context of {@code wss://} connections, or null for the JDK's default (tests pass one that
+     *     trusts their own certificate)
+     * @param onDeath called once, on {@code gateway-io} after every socket was closed, if the thread stops for any
+     *     reason but {@link #close}
+     */
+    public static GatewaySelector open(SSLContext tls, Consumer<Throwable> onDeath) {
         try {
-            return new GatewaySelector(tls, System::nanoTime);
+            return new GatewaySelector(tls == null ? SSLContext.getDefault() : tls, onDeath, System::nanoTime);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no default TLS context", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector", e);
         }
@@ -140,6 +148,7 @@ public final class GatewaySelector implements AutoCloseable {
     }
 
     private void loop() {
+        Throwable death = null;
         try {
             while (!closed) {
                 runTasks();
@@ -156,12 +165,17 @@ public final class GatewaySelector implements AutoCloseable {
         } catch (IOException | ClosedSelectorException e) {
             if (!closed) {
                 LOG.log(System.Logger.Level.ERROR, "gateway-io: the selector failed; gateway connections stop", e);
+                death = e;
             }
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.ERROR, "gateway-io: stopped by an unexpected error", t);
+            death = t;
         } finally {
             closeAll();
             stopped.countDown();
+        }
+        if (death != null) {
+            onDeath.accept(death);
         }
     }
 

@@ -37,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The selector thread that serves every gateway connection: many connections on one thread, and a connection whose
  * peer stalls (mid-frame, or never reading what we send) or whose shard is behind delays none of the others; bad
- * input and a failing handler close only their own connection; over TLS, the certificate is checked off the selector
- * thread and the connection ends with close_notify.
+ * input and a failing handler close only their own connection; an error that stops the thread closes every socket
+ * and is reported once; over TLS, the certificate is checked off the selector thread and the connection ends with
+ * close_notify.
  */
 @Tag("process")
 class GatewaySelectorTest {
@@ -224,10 +225,32 @@ class GatewaySelectorTest {
     }
 
     @Test
+    void aThreadStoppedByAnErrorClosesEverySocketAndTellsItsOwnerOnce() throws Exception {
+        List<Throwable> deaths = new CopyOnWriteArrayList<>();
+        GatewaySelector.open(null, deaths::add).close();
+        assertEquals(List.of(), deaths, "an orderly close is not a death");
+        try (GatewaySelector dying = GatewaySelector.open(null, deaths::add)) {
+            new GatewayConnection(URI.create("ws://127.0.0.1:" + peer.port() + "/?v=10"), "doomed", recorder,
+                    new FrameDecoder(null, MAX_FRAME), MAX_FRAME, dying).connect();
+            Socket socket = peer.accept();
+            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.opened.size() == 1);
+            InternalError cause = new InternalError("the VM is broken");
+            dying.execute(() -> {
+                throw cause;
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> deaths.size() == 1);
+            assertEquals(List.of(cause), deaths);
+            socket.setSoTimeout(5_000);
+            assertEquals(-1, socket.getInputStream().read(), "the socket is closed");
+        }
+        assertEquals(1, deaths.size(), "told once, not again when closed");
+    }
+
+    @Test
     void aWssConnectionChecksItsCertificateOffTheSelectorThreadAndEndsWithCloseNotify(@TempDir Path dir)
             throws Exception {
         SelfSignedTls tls = SelfSignedTls.create(dir);
-        try (GatewaySelector tlsIo = GatewaySelector.open(tls.client());
+        try (GatewaySelector tlsIo = GatewaySelector.open(tls.client(), error -> { });
                 Peer tlsPeer = new Peer(tls.server().getServerSocketFactory()
                         .createServerSocket(0, 16, InetAddress.getLoopbackAddress()))) {
             GatewayConnection c = new GatewayConnection(URI.create("wss://localhost:" + tlsPeer.port() + "/?v=10"),
