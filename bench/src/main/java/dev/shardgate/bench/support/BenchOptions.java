@@ -54,6 +54,13 @@ public record BenchOptions(Path out, boolean smoke, List<String> jvmFlags, Path 
                 + " [--jfr <file.jfr>]";
     }
 
+    /** These options with {@code flag} added to the proxy child's JVM flags: a benchmark's own instrument, a GC log. */
+    public BenchOptions withJvmFlag(String flag) {
+        List<String> flags = new ArrayList<>(jvmFlags);
+        flags.add(flag);
+        return new BenchOptions(out, smoke, List.copyOf(flags), proxyJar, jfr);
+    }
+
     /** The proxy child's JVM flags: those of {@code --jvm}, then the recording {@code --jfr} asks for. */
     public List<String> proxyJvmFlags() {
         if (jfr == null) {
