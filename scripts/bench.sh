@@ -59,6 +59,9 @@ if [[ ${#smoke[@]} -gt 0 ]]; then page="$out/benchmarks.md"; else page=docs/benc
 
 command="scripts/bench.sh${smoke[*]:+ ${smoke[*]}}${jvm:+ --jvm \"$jvm\"}"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+# Read before the run: the page itself is rewritten at the end, which is not a change to what was measured.
+checkout="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':(exclude)docs/benchmarks.md' 2>/dev/null \
+  || echo ' with local changes')"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 for class in "${benchmarks[@]}"; do
@@ -108,7 +111,7 @@ done
   echo "| kernel | $(uname -sr) |"
   echo "| JDK | $("$java" -version 2>&1 | head -n 1) |"
   echo "| nats-server | $( (command -v nats-server >/dev/null && nats-server --version) || /usr/sbin/nats-server --version 2>/dev/null || echo 'not found') |"
-  echo "| checkout | $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' with local changes') |"
+  echo "| checkout | $checkout |"
   echo "| date | $started |"
   echo "| load average before the run | $load_before (other work on the machine makes the figures noisy) |"
   if [[ ${#smoke[@]} -gt 0 ]]; then
