@@ -27,9 +27,9 @@ import java.util.stream.IntStream;
 /**
  * {@code !ping} → {@code pong} end to end: the simulator's gateway, the gateway proxy ({@code gateway-proxy.jar} as a
  * child JVM, {@code ROLES=gateway,rest}), JetStream on a local nats-server, the example worker (child JVM), the
- * proxy's REST role and the simulator's REST API, while {@link BackgroundTraffic} sends 1,000 other events per second through the same
- * proxy and worker. Each ping is a MESSAGE_CREATE in a channel of its own; its latency runs from just before the
- * simulator is told to send it to the moment the simulator's REST API receives the worker's {@code POST
+ * proxy's REST role and the simulator's REST API, while {@link BackgroundTraffic} sends 1,000 other events per second
+ * through the same proxy and worker. Each ping is a MESSAGE_CREATE in a channel of its own; its latency runs from just
+ * before the simulator is told to send it to the moment the simulator's REST API receives the worker's {@code POST
  * /channels/{id}/messages} (both on this JVM's {@link System#nanoTime()}). A core NATS subscription in this JVM
  * sees each ping's event when the proxy publishes it, which splits the path into the gateway leg and the rest.
  *
@@ -233,14 +233,16 @@ public final class PingBench {
         Distribution restLeg = new Distribution(minus(answered, published));
         Distribution simulatorCall = new Distribution(dispatchCall);
         Fragment f = new Fragment("End to end: !ping to pong" + (options.smoke() ? " (smoke)" : ""));
-        f.describe(String.format(Locale.ROOT, "%d pings at %.0f/s (after %,d at %.0f/s to warm up, so that the JIT compilers of the proxy and the worker have reached the ping's REST path too), each a MESSAGE_CREATE "
+        f.describe(String.format(Locale.ROOT, "%d pings at %.0f/s (after %,d at %.0f/s to warm up, so that the JIT "
+                + "compilers of the proxy and the worker have reached the ping's REST path too), each a MESSAGE_CREATE "
                 + "`!ping` in a channel of its own, through the gateway proxy (`gateway-proxy.jar` as a child JVM, "
                 + "gateway and REST roles, %d shards, zlib-stream), JetStream (local nats-server), the example worker "
                 + "(child JVM) and the REST proxy back to the simulator, with %,.0f other events/s flowing through "
                 + "the same proxy and worker. Latency from just before the simulator is told to send the ping to its "
                 + "REST API receiving the `pong` POST, both on one clock; the publish time is when a core NATS "
                 + "subscriber in the benchmark's JVM receives the event. %d cores shared with other work, Java %s. "
-                + "Proxy JVM flags: %s.", sizes.pings(), sizes.perSecond(), sizes.warmUp(), sizes.warmUpPerSecond(), SHARDS, backgroundRate,
+                + "Proxy JVM flags: %s.", sizes.pings(), sizes.perSecond(), sizes.warmUp(), sizes.warmUpPerSecond(),
+                SHARDS, backgroundRate,
                 Runtime.getRuntime().availableProcessors(), Runtime.version(), options.jvmFlagsText()));
         f.goal("`!ping` → `pong`, p50 / p99 / max", total.p50p99max(), "p99 ≤ 15 ms", total.p99() <= GOAL_P99_MS,
                 pingLimit(gatewayLeg, restLeg, simulatorCall, load, metrics));
