@@ -249,7 +249,7 @@ public final class PingBench {
         f.info("leg: simulator → gateway proxy → published on NATS, p50 / p99 / max", gatewayLeg.p50p99max(), "—");
         f.info("leg: NATS → JetStream → worker → REST proxy → simulator, p50 / p99 / max", restLeg.p50p99max(), "—");
         f.info("of which the REST proxy's own time (`shardgate_rest_overhead`): mean over the measured pings; p50 / "
-                + "p99 of its window, which includes the warm-up", ownTimeMean(metricsBefore, metrics) + " ms; "
+                + "p99 of its window, which includes the warm-up", Distribution.ms(metrics.meanSince(metricsBefore, OWN_TIME) * 1e3) + " ms; "
                 + quantile(metrics, "0.5") + " / " + quantile(metrics, "0.99") + " ms", "—");
         f.info("simulator's own gateway loop (the dispatch call), p50 / p99 / max", simulatorCall.p50p99max(), "—");
         f.info("machine load average at the end of the run", load.text(), "—");
@@ -284,13 +284,6 @@ public final class PingBench {
 
     private static String ms(double millis) {
         return Distribution.ms(millis) + " ms";
-    }
-
-    /** The mean of the proxy's own time over the requests between two scrapes (its percentiles cover a window). */
-    private static String ownTimeMean(PrometheusText before, PrometheusText after) {
-        double count = after.require(OWN_TIME + "_count", "") - before.require(OWN_TIME + "_count", "");
-        double sum = after.require(OWN_TIME + "_sum", "") - before.require(OWN_TIME + "_sum", "");
-        return count > 0 ? Distribution.ms(sum / count * 1e3) : "none";
     }
 
     private static String quantile(PrometheusText metrics, String q) {

@@ -69,11 +69,9 @@ public final class RestRoleBench {
     private record OwnTime(double p50, double p99, double max, double mean) {
         static OwnTime between(PrometheusText before, PrometheusText after) {
             String name = "shardgate_rest_overhead_seconds";
-            double sum = after.require(name + "_sum", "") - before.require(name + "_sum", "");
-            double count = after.require(name + "_count", "") - before.require(name + "_count", "");
             return new OwnTime(after.require(name, "quantile=\"0.5\"") * 1e3,
                     after.require(name, "quantile=\"0.99\"") * 1e3, after.require(name + "_max", "") * 1e3,
-                    sum / count * 1e3);
+                    after.meanSince(before, name) * 1e3);
         }
     }
 

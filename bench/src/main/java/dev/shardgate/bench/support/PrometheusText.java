@@ -20,6 +20,17 @@ public record PrometheusText(String text) {
         return OptionalDouble.empty();
     }
 
+    /**
+     * The mean of a timer or summary {@code name} (its {@code _sum} over its {@code _count}) over what it recorded
+     * between {@code before} and this snapshot, in the metric's unit; NaN if it recorded nothing. Exact for that
+     * phase, where the percentiles the proxy reports cover a sliding window.
+     */
+    public double meanSince(PrometheusText before, String name) {
+        double count = require(name + "_count", "") - before.require(name + "_count", "");
+        double sum = require(name + "_sum", "") - before.require(name + "_sum", "");
+        return count > 0 ? sum / count : Double.NaN;
+    }
+
     /** Like {@link #sample}, for a sample the benchmark cannot do without. */
     public double require(String name, String labels) {
         return sample(name, labels).orElseThrow(

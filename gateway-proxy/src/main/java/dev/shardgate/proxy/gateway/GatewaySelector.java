@@ -82,11 +82,6 @@ public final class GatewaySelector implements AutoCloseable {
         thread.start();
     }
 
-    /** A selector whose {@code wss://} trusts what the JDK trusts, and whose death is only logged. */
-    public static GatewaySelector open() {
-        return open(null, error -> { });
-    }
-
     /**
      * @param tls the TLS context of {@code wss://} connections, or null for the JDK's default (tests pass one that
      *     trusts their own certificate)

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("process")
 class GatewaySelectorTest {
     private static final int MAX_FRAME = 1 << 20;
-    private final GatewaySelector io = GatewaySelector.open();
+    private final GatewaySelector io = GatewaySelector.open(null, error -> { });
     private final Peer peer = new Peer();
     private final Recorder recorder = new Recorder();
 
